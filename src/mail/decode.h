@@ -1,0 +1,54 @@
+/* decode.h: turning mail's encodings into UTF-8 text: charsets (iconv),
+ * quoted-printable, base64, RFC 2047 encoded words and RFC 2231 parameters
+ * (libetpan has no RFC 2231 decoder).  Every function here is bounded by its
+ * input length, never trusts declared sizes, and degrades visibly (U+FFFD)
+ * on bad input instead of failing. */
+#ifndef CONFER_DECODE_H
+#define CONFER_DECODE_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+/* Appends `len` bytes of text in `charset` to `out` as valid UTF-8.  An
+ * unknown charset is read as UTF-8 if valid, else as windows-1252; invalid
+ * sequences become U+FFFD.  NUL bytes are dropped.  Returns 0 when the
+ * charset was known and the input clean, 1 when it degraded. */
+int charset_to_utf8(const char *charset, const char *in, size_t len,
+		    struct buf *out);
+
+/* Converts UTF-8 text to `charset`.  Returns 0 on success, -1 when some
+ * character cannot be written in that charset (out is then unspecified). */
+int utf8_to_charset(const char *charset, const char *in, size_t len,
+		    struct buf *out);
+
+/* Is this valid UTF-8 (no overlongs, no surrogates)? */
+int utf8_valid(const char *s, size_t len);
+
+/* Appends the decoded bytes. Bad input is skipped, never fatal. */
+void qp_decode(const char *in, size_t len, struct buf *out);
+void base64_decode(const char *in, size_t len, struct buf *out);
+/* Encoders for what confer writes: lines of at most 76 characters, CRLF. */
+void qp_encode(const char *in, size_t len, struct buf *out);
+void base64_encode(const char *in, size_t len, struct buf *out);
+
+/* Decodes an unstructured header value (folded or not) into UTF-8: RFC 2047
+ * encoded words (B and Q, any charset, white space between adjacent encoded
+ * words dropped), raw 8-bit text read as UTF-8 or windows-1252, folding
+ * CRLF and any lone CR or LF turned into a space. */
+void header_decode(const char *raw, size_t len, struct buf *out);
+
+/* Encodes UTF-8 text as a header value (RFC 2047 B or Q words where needed,
+ * plain ASCII words left as they are), folded for a header whose name takes
+ * `name_len` characters.  Pure ASCII input is copied unchanged. */
+void header_encode(const char *utf8, size_t len, size_t name_len,
+		   struct buf *out);
+
+/* Finds parameter `name` in a Content-Type or Content-Disposition value
+ * (everything after the colon) and appends its value as UTF-8: handles
+ * quoted strings, RFC 2231 continuations (name*0, name*1*) and charsets
+ * (name*=utf-8''...), and RFC 2047 words inside quoted values as many
+ * mailers send them.  Returns 0 when found, -1 when absent. */
+int mime_param_get(const char *value, const char *name, struct buf *out);
+
+#endif
