@@ -43,6 +43,10 @@ build-san/unit/%: tests/unit/%.c $(SANOBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -o $@ $< $(SANOBJS) $(LIBS) -lcmocka
 
+build/tools/%: tests/tools/%.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(LIBS)
+
 deps:
 	@sh contrib/install-deps.sh
 
