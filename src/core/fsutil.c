@@ -1,0 +1,221 @@
+/* fsutil.c: durable writes and file-system helpers (see fsutil.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/fsutil.h"
+#include "core/util.h"
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void dir_of(const char *path, struct buf *out)
+{
+	const char *slash = strrchr(path, '/');
+
+	buf_reset(out);
+	if (!slash)
+		buf_adds(out, ".");
+	else if (slash == path)
+		buf_adds(out, "/");
+	else
+		buf_add(out, path, (size_t)(slash - path));
+}
+
+int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	if (close(fd) < 0)
+		rc = -1;
+	return rc;
+}
+
+static int write_tmp(const char *tmp, const void *data, size_t len,
+		     mode_t mode, int sync)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (close(fd) < 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+static int publish(const char *tmp, const char *path, int sync)
+{
+	struct buf dir = BUF_INIT;
+	int saved, rc = 0;
+
+	if (rename(tmp, path) < 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (sync) {
+		dir_of(path, &dir);
+		rc = fsync_dir(dir.data);
+		buf_release(&dir);
+	}
+	return rc;
+}
+
+static void tmp_name(struct buf *tmp, const char *path, const char *tmpdir)
+{
+	struct buf dir = BUF_INIT, name = BUF_INIT;
+
+	unique_name(&name);
+	if (tmpdir) {
+		path_join(tmp, tmpdir, name.data);
+	} else {
+		dir_of(path, &dir);
+		buf_printf(tmp, "%s/.tmp-%s", dir.data, name.data);
+	}
+	buf_release(&dir);
+	buf_release(&name);
+}
+
+int write_file_durable(const char *path, const char *tmpdir,
+		       const void *data, size_t len, mode_t mode)
+{
+	struct buf tmp = BUF_INIT;
+	int rc;
+
+	tmp_name(&tmp, path, tmpdir);
+	rc = write_tmp(tmp.data, data, len, mode, 1);
+	if (rc == 0)
+		rc = publish(tmp.data, path, 1);
+	buf_release(&tmp);
+	return rc;
+}
+
+static int same_content(const char *path, const void *data, size_t len)
+{
+	struct buf old = BUF_INIT;
+	int same;
+
+	same = read_file(path, len + 1, &old) == 0 && old.len == len &&
+	       memcmp(old.data, data, len) == 0;
+	buf_release(&old);
+	return same;
+}
+
+int write_file_if_changed(const char *path, const void *data, size_t len)
+{
+	struct buf tmp = BUF_INIT;
+	int rc;
+
+	if (same_content(path, data, len))
+		return 0;
+	tmp_name(&tmp, path, NULL);
+	rc = write_tmp(tmp.data, data, len, 0664, 0);
+	if (rc == 0)
+		rc = publish(tmp.data, path, 0);
+	buf_release(&tmp);
+	return rc < 0 ? -1 : 1;
+}
+
+int read_file(const char *path, size_t max, struct buf *out)
+{
+	char chunk[65536];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out->len + (size_t)n > max) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+		buf_add(out, chunk, (size_t)n);
+	}
+	if (n < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	struct buf p = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	buf_adds(&p, path);
+	for (i = 1; i <= p.len && rc == 0; i++) {
+		if (p.data[i] != '/' && p.data[i] != '\0')
+			continue;
+		p.data[i] = '\0';
+		if (mkdir(p.data, mode) < 0 && errno != EEXIST)
+			rc = -1;
+		if (i < p.len)
+			p.data[i] = '/';
+	}
+	buf_release(&p);
+	return rc;
+}
+
+void unique_name(struct buf *out)
+{
+	static unsigned long counter;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	buf_printf(out, "%lld.%06ld.%ld_%lu.%08x", (long long)ts.tv_sec,
+		   ts.tv_nsec / 1000, (long)getpid(), ++counter,
+		   randombytes_random());
+}
+
+void path_join(struct buf *out, const char *a, const char *b)
+{
+	buf_adds(out, a);
+	if (out->len && out->data[out->len - 1] != '/')
+		buf_addc(out, '/');
+	buf_adds(out, b);
+}

@@ -1,0 +1,39 @@
+/* fsutil.h: durable file writes and small file-system helpers.  A durable
+ * write creates the file exclusively in a temporary place, writes and checks
+ * every call, fsyncs, closes, renames into place and fsyncs the folder. */
+#ifndef CONFER_FSUTIL_H
+#define CONFER_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "core/buf.h"
+
+/* Writes data to `path` durably, through "DIR/.tmp-NAME" in the same
+ * folder (or through `tmpdir` when not NULL: it must be on the same file
+ * system).  Replaces an existing file.  Returns 0, or -1 with errno set and
+ * nothing left behind. */
+int write_file_durable(const char *path, const char *tmpdir,
+		       const void *data, size_t len, mode_t mode);
+
+/* Like write_file_durable but without fsync: for regenerated files (the
+ * archive) that can always be rebuilt.  Skips the write when the file
+ * already has exactly this content (returns 0).  Returns 1 when written. */
+int write_file_if_changed(const char *path, const void *data, size_t len);
+
+/* Reads a whole file, at most max bytes (-1 with errno EFBIG beyond). */
+int read_file(const char *path, size_t max, struct buf *out);
+
+/* mkdir -p with the given mode; 0 or -1 (errno set). */
+int mkdir_p(const char *path, mode_t mode);
+
+/* fsyncs a folder so that a rename or unlink in it is durable. */
+int fsync_dir(const char *dir);
+
+/* A name unique across processes and hosts: TIME.PID_COUNT.RANDOM */
+void unique_name(struct buf *out);
+
+/* Joins a and b with one '/'. */
+void path_join(struct buf *out, const char *a, const char *b);
+
+#endif
