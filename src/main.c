@@ -1,26 +1,77 @@
-/* main.c: entry point; finds the subcommand and runs it. */
+/* main.c: entry point; finds the subcommand, loads the site when the
+ * command needs it, and runs it. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/site.h"
 #include "core/util.h"
 
 static void usage(FILE *f)
 {
 	const struct command *c;
 
-	fprintf(f, "usage: confer [-c FILE] COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(f, "usage: confer [-c FILE] COMMAND [ARGS...]\n\n"
+		"The configuration is FILE, else $CONFER_CONFIG, else "
+		"./confer.conf,\nelse /etc/confer/confer.conf.\n\ncommands:\n");
+	for (c = command_table(); c->name; c++) {
+		const char *nl = strchr(c->summary, '\n');
+		fprintf(f, "  %-9s %.*s\n", c->name,
+			nl ? (int)(nl - c->summary) : (int)strlen(c->summary),
+			c->summary);
+	}
+	fprintf(f, "\n'confer COMMAND --help' describes a command.  Exit codes "
+		"follow sysexits:\n0 success, 64 usage, 65 bad input, 67 unknown "
+		"list or address,\n69 refused, 70 internal error, 73 cannot create, "
+		"75 temporary failure.\n");
+}
+
+static const struct command *find(const char *name)
+{
+	const struct command *c;
+
 	for (c = command_table(); c->name; c++)
-		fprintf(f, "  %-14s %s\n", c->name, c->summary);
-	fprintf(f, "\n'confer COMMAND --help' describes a command.\n");
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
-	(void)argc;
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 64 : 0;
+	const struct command *c;
+	const char *config = NULL;
+	struct site site;
+	int rc, i = 1;
+
+	if (argc > 2 && !strcmp(argv[1], "-c")) {
+		config = argv[2];
+		i = 3;
 	}
-	return 0;
+	if (i >= argc || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
+	    !strcmp(argv[i], "help")) {
+		usage(i >= argc ? stderr : stdout);
+		return i >= argc ? 64 : 0;
+	}
+	c = find(argv[i]);
+	if (!c) {
+		fprintf(stderr, "confer: unknown command \"%s\" (see confer "
+			"--help)\n", argv[i]);
+		return 64;
+	}
+	memset(&site, 0, sizeof(site));
+	if (c->needs_site && !(argc > i + 1 && (!strcmp(argv[i + 1], "--help") ||
+						!strcmp(argv[i + 1], "-h")))) {
+		/* the MTA retries on 75: a broken configuration must not
+		 * bounce mail */
+		int fail = !strcmp(c->name, "receive") ? 75 : 78;
+		if (site_load(&site, config) < 0)
+			return fail;
+		if (site_open_db(&site) < 0) {
+			site_release(&site);
+			return fail == 78 ? 75 : fail;
+		}
+	}
+	rc = c->fn(&site, argc - i, argv + i);
+	site_release(&site);
+	return rc;
 }

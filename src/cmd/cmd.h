@@ -15,4 +15,16 @@ struct command {
 
 const struct command *command_table(void);
 
+int cmd_init(struct site *site, int argc, char **argv);
+int cmd_list(struct site *site, int argc, char **argv);
+int cmd_lists(struct site *site, int argc, char **argv);
+int cmd_member(struct site *site, int argc, char **argv);
+int cmd_receive(struct site *site, int argc, char **argv);
+int cmd_fetch(struct site *site, int argc, char **argv);
+int cmd_run(struct site *site, int argc, char **argv);
+int cmd_queue(struct site *site, int argc, char **argv);
+int cmd_archive(struct site *site, int argc, char **argv);
+int cmd_threads(struct site *site, int argc, char **argv);
+int cmd_import(struct site *site, int argc, char **argv);
+
 #endif

@@ -1,10 +1,53 @@
-/* table.c: the command table. */
+/* table.c: the command table: name, function, whether it needs the site,
+ * usage and summary (shown by --help). */
 #include <stddef.h>
 
 #include "cmd/cmd.h"
 #include "core/util.h"
 
 static const struct command commands[] = {
+	{ "init", cmd_init, 0,
+	  "init DIR --domain DOMAIN [--url BASE-URL] [--relay HOST:PORT]\n"
+	  "            [--transport smtp|file]",
+	  "create a site in the empty folder DIR with the list \"network\"" },
+	{ "lists", cmd_lists, 1, "lists",
+	  "show every list as a tree, with member counts" },
+	{ "list", cmd_list, 1,
+	  "list create NAME [--parent LIST] [--description TEXT]\n"
+	  "       confer list show NAME",
+	  "create a list (a sub-list of \"network\" unless --parent says\n"
+	  "otherwise) or show its settings" },
+	{ "member", cmd_member, 1,
+	  "member add LIST ADDRESS [--name NAME] [--role member|moderator|owner]\n"
+	  "       confer member remove LIST ADDRESS\n"
+	  "       confer member list LIST\n"
+	  "       confer member show ADDRESS",
+	  "manage members; a sub-list member must be a member of \"network\",\n"
+	  "and leaving \"network\" ends every sub-list membership" },
+	{ "receive", cmd_receive, 1,
+	  "receive [--sender ADDRESS] RECIPIENT... < MESSAGE",
+	  "take one message from the MTA into the spool.  Without arguments\n"
+	  "the envelope comes from SENDER and RECIPIENT (or ORIGINAL_RECIPIENT).\n"
+	  "--sender '' or '<>' is the null sender.  Exit codes: 0 stored,\n"
+	  "64 usage, 65 not a message, 67 no such list address, 69 larger than\n"
+	  "limits.hard_max_size, 75 temporary failure (the MTA retries)" },
+	{ "fetch", cmd_fetch, 1, "fetch",
+	  "move mail from the Maildir sources in the configuration into the\n"
+	  "spool; a message leaves its source only once its copy is durable" },
+	{ "run", cmd_run, 1, "run [--once]",
+	  "process the spool, deliver what is due and update the archive;\n"
+	  "--once does everything waiting and exits, otherwise it runs until\n"
+	  "SIGTERM or SIGINT and then finishes the step in hand" },
+	{ "queue", cmd_queue, 1, "queue [retry]",
+	  "list waiting deliveries; \"retry\" makes them all due now" },
+	{ "archive", cmd_archive, 1, "archive [LIST]",
+	  "rebuild the static archive of one list or of every list" },
+	{ "threads", cmd_threads, 1, "threads LIST [--json]",
+	  "list a list's archived threads, newest activity first" },
+	{ "import", cmd_import, 1,
+	  "import mbox LIST FILE... [--format mboxrd|mboxo|mboxcl2]",
+	  "load an existing archive into a list without delivering anything;\n"
+	  "the mbox From line's date is the time of receipt" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

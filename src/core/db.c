@@ -205,6 +205,9 @@ static int migrate(sqlite3 *db, const char *path)
 	int v;
 	char sql[96];
 
+	/* the common case, without taking the write lock */
+	if (schema_version(db) == DB_SCHEMA_VERSION)
+		return 0;
 	if (db_begin(db) < 0)
 		return -1;
 	v = schema_version(db);
@@ -231,6 +234,19 @@ fail:
 	return -1;
 }
 
+static int set_wal(sqlite3 *db)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA journal_mode");
+	int wal = 0;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		wal = !strcmp(db_col_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	return wal ? 0 : db_exec(db, "PRAGMA journal_mode = WAL");
+}
+
 int db_open(sqlite3 **db, const char *path)
 {
 	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE |
@@ -242,7 +258,7 @@ int db_open(sqlite3 **db, const char *path)
 		return -1;
 	}
 	sqlite3_busy_timeout(*db, 30000);
-	if (db_exec(*db, "PRAGMA journal_mode = WAL") < 0 ||
+	if (set_wal(*db) < 0 ||
 	    db_exec(*db, "PRAGMA foreign_keys = ON") < 0 ||
 	    db_exec(*db, "PRAGMA synchronous = FULL") < 0 ||
 	    migrate(*db, path) < 0) {

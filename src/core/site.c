@@ -145,18 +145,22 @@ static int load_sources(struct site *s, config_t *cf)
 		return 0;
 	n = config_setting_length(list);
 	s->maildirs = xcalloc((size_t)n + 1, sizeof(char *));
+	s->maildir_rcpts = xcalloc((size_t)n + 1, sizeof(char *));
 	for (i = 0; i < n; i++) {
 		config_setting_t *src = config_setting_get_elem(list, (unsigned)i);
-		const char *type = NULL, *path = NULL;
+		const char *type = NULL, *path = NULL, *rcpt = NULL;
 
 		if (!config_setting_lookup_string(src, "type", &type) ||
 		    strcmp(type, "maildir") ||
-		    !config_setting_lookup_string(src, "path", &path)) {
-			fprintf(stderr, "%s:%d: a source needs type = \"maildir\" "
-				"and a path\n", s->config_path,
+		    !config_setting_lookup_string(src, "path", &path) ||
+		    !config_setting_lookup_string(src, "recipient", &rcpt)) {
+			fprintf(stderr, "%s:%d: a source needs type = \"maildir\", "
+				"a path and a recipient (the list address its "
+				"mail was sent to)\n", s->config_path,
 				config_setting_source_line(src));
 			return -1;
 		}
+		s->maildir_rcpts[s->nmaildirs] = xstrdup(rcpt);
 		s->maildirs[s->nmaildirs++] = abs_path(s->dir, path);
 	}
 	return 0;
@@ -337,9 +341,12 @@ void site_release(struct site *s)
 	for (i = 0; i < ARRAY_SIZE(settings); i++)
 		if (settings[i].type == S_STR || settings[i].type == S_PATH)
 			free(*(char **)field(s, &settings[i]));
-	for (k = 0; k < s->nmaildirs; k++)
+	for (k = 0; k < s->nmaildirs; k++) {
 		free(s->maildirs[k]);
+		free(s->maildir_rcpts[k]);
+	}
 	free(s->maildirs);
+	free(s->maildir_rcpts);
 	free(s->config_path);
 	free(s->dir);
 	free(s->default_templates_dir);

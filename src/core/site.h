@@ -35,6 +35,7 @@ struct site {
 	char *default_language;
 	/* Maildir sources for `confer fetch` */
 	char **maildirs;
+	char **maildir_rcpts; /* the list address each source's mail is for */
 	int nmaildirs;
 	sqlite3 *db;
 };

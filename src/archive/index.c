@@ -1,0 +1,204 @@
+/* index.c: loading a list's messages and threading them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive/index.h"
+#include "archive/store.h"
+#include "core/buf.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "core/util.h"
+
+static char *dup_or_null(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static void fill(sqlite3_stmt *st, struct arch_msg *m)
+{
+	m->rowid = sqlite3_column_int64(st, 0);
+	m->permalink = xstrdup(db_col_text(st, 1));
+	m->message_id = xstrdup(db_col_text(st, 2));
+	m->id_generated = sqlite3_column_int(st, 3);
+	m->received = (time_t)sqlite3_column_int64(st, 4);
+	m->has_date = sqlite3_column_type(st, 5) != SQLITE_NULL;
+	m->date = m->has_date ? (time_t)sqlite3_column_int64(st, 5) :
+				m->received;
+	m->from_name = xstrdup(db_col_text(st, 6));
+	m->from_addr = xstrdup(db_col_text(st, 7));
+	m->subject = xstrdup(db_col_text(st, 8));
+	m->in_reply_to = dup_or_null(st, 9);
+	m->refs = dup_or_null(st, 10);
+	m->path = xstrdup(db_col_text(st, 11));
+}
+
+static int load(sqlite3 *db, long long list_id, struct arch_index *ix)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, permalink, message_id, "
+		"id_generated, received, date, from_name, from_addr, subject, "
+		"in_reply_to, refs, path FROM messages WHERE list_id = ? "
+		"ORDER BY id");
+	size_t cap = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (ix->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			ix->msgs = xreallocarray(ix->msgs, cap, sizeof(*ix->msgs));
+		}
+		fill(st, &ix->msgs[ix->n++]);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct summary {
+	struct arch_index *ix;
+	struct arch_thread *t;
+	int idx;
+};
+
+static void summarize(struct thread_node *node, void *arg)
+{
+	struct summary *s = arg;
+	const struct arch_msg *m;
+
+	if (node->msg < 0)
+		return;
+	m = &s->ix->msgs[node->msg];
+	s->ix->thread_of[node->msg] = s->idx;
+	if (s->t->count == 0 || m->date < s->t->first) {
+		s->t->first = m->date;
+		s->t->first_msg = node->msg;
+	}
+	if (s->t->count == 0 || m->date > s->t->last)
+		s->t->last = m->date;
+	s->t->count++;
+}
+
+static int by_activity(const void *a, const void *b)
+{
+	const struct arch_thread *x = a, *y = b;
+
+	if (x->last != y->last)
+		return x->last > y->last ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static void make_threads(struct arch_index *ix)
+{
+	size_t i;
+
+	ix->threads = xcalloc(ix->ts.nroots ? ix->ts.nroots : 1,
+			      sizeof(*ix->threads));
+	ix->thread_of = xcalloc(ix->n ? ix->n : 1, sizeof(int));
+	for (i = 0; i < ix->ts.nroots; i++) {
+		struct arch_thread *t = &ix->threads[i];
+		t->root = ix->ts.roots[i];
+		if (t->root->msg >= 0)
+			memcpy(t->id, ix->msgs[t->root->msg].permalink,
+			       strlen(ix->msgs[t->root->msg].permalink) + 1);
+		else
+			permalink_compute(t->root->msgid ? t->root->msgid : "",
+					  NULL, t->id);
+	}
+	ix->nthreads = ix->ts.nroots;
+	qsort(ix->threads, ix->nthreads, sizeof(*ix->threads), by_activity);
+	for (i = 0; i < ix->nthreads; i++) {
+		struct summary s = { ix, &ix->threads[i], (int)i };
+		thread_walk(ix->threads[i].root, summarize, &s);
+	}
+}
+
+int arch_index_load(sqlite3 *db, long long list_id, struct arch_index *ix)
+{
+	struct thread_msg *tm;
+	size_t i;
+
+	memset(ix, 0, sizeof(*ix));
+	if (load(db, list_id, ix) < 0)
+		return -1;
+	tm = xcalloc(ix->n ? ix->n : 1, sizeof(*tm));
+	for (i = 0; i < ix->n; i++) {
+		const struct arch_msg *m = &ix->msgs[i];
+		/* a generated id is ours, nobody can refer to it */
+		tm[i].msgid = m->message_id;
+		tm[i].in_reply_to = m->in_reply_to;
+		tm[i].references = m->refs;
+		tm[i].date = m->date;
+		tm[i].tiebreak = m->permalink;
+	}
+	thread_build(tm, ix->n, &ix->ts);
+	free(tm);
+	make_threads(ix);
+	return 0;
+}
+
+void arch_index_release(struct arch_index *ix)
+{
+	size_t i;
+
+	for (i = 0; i < ix->n; i++) {
+		struct arch_msg *m = &ix->msgs[i];
+		free(m->permalink);
+		free(m->message_id);
+		free(m->from_name);
+		free(m->from_addr);
+		free(m->subject);
+		free(m->in_reply_to);
+		free(m->refs);
+		free(m->path);
+	}
+	free(ix->msgs);
+	thread_set_release(&ix->ts);
+	free(ix->threads);
+	free(ix->thread_of);
+	memset(ix, 0, sizeof(*ix));
+}
+
+static size_t reply_prefix(const char *s)
+{
+	static const char *prefixes[] = { "re:", "aw:", "sv:", "fw:", "fwd:",
+					  "antw:", "ref:", "tr:", "r:" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (starts_with_ci(s, prefixes[i]))
+			return strlen(prefixes[i]);
+	return 0;
+}
+
+void subject_clean(const char *subject, const char *list, int strip_replies,
+		   struct buf *out)
+{
+	struct buf tag = BUF_INIT;
+	const char *s = skip_ws(subject);
+	size_t n;
+
+	buf_printf(&tag, "[%s]", list ? list : "");
+	for (;;) {
+		const char *t;
+		if (list && starts_with_ci(s, tag.data))
+			s = skip_ws(s + tag.len);
+		else if (strip_replies && (n = reply_prefix(s)) > 0)
+			s = skip_ws(s + n);
+		else if (!strip_replies && (n = reply_prefix(s)) > 0 &&
+			 starts_with_ci((t = skip_ws(s + n)), tag.data)) {
+			/* "Re: [list] x" keeps its Re: but loses the tag */
+			buf_add(out, s, n);
+			buf_addc(out, ' ');
+			s = skip_ws(t + tag.len);
+		} else
+			break;
+	}
+	buf_adds(out, s);
+	buf_rtrim(out);
+	if (!out->len)
+		buf_adds(out, "(no subject)");
+	buf_release(&tag);
+}

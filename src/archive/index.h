@@ -1,0 +1,51 @@
+/* index.h: a list's archived messages loaded from the database and
+ * threaded: what the archive pages and `confer threads` are made from. */
+#ifndef CONFER_INDEX_H
+#define CONFER_INDEX_H
+
+#include <sqlite3.h>
+#include <time.h>
+
+#include "archive/thread.h"
+#include "core/buf.h"
+
+struct arch_msg {
+	long long rowid;
+	char *permalink;
+	char *message_id;
+	int id_generated;
+	time_t received;
+	time_t date;        /* Date: header, or received when it has none */
+	int has_date;
+	char *from_name, *from_addr, *subject;
+	char *in_reply_to, *refs;
+	char *path;         /* relative to the store */
+};
+
+struct arch_thread {
+	struct thread_node *root;
+	char id[32];        /* the thread's permalink id */
+	size_t count;       /* messages present */
+	time_t first, last;
+	int first_msg;      /* index of the earliest message present */
+};
+
+struct arch_index {
+	struct arch_msg *msgs;
+	size_t n;
+	struct thread_set ts;
+	struct arch_thread *threads; /* newest activity first */
+	size_t nthreads;
+	int *thread_of;     /* per message: index into threads */
+};
+
+/* Loads and threads the messages of list_id.  0 or -1 (logged). */
+int arch_index_load(sqlite3 *db, long long list_id, struct arch_index *ix);
+void arch_index_release(struct arch_index *ix);
+
+/* The subject without the list tag "[list]" (and, when strip_replies,
+ * without reply prefixes such as Re: and AW:), for display. */
+void subject_clean(const char *subject, const char *list, int strip_replies,
+		   struct buf *out);
+
+#endif

@@ -1,0 +1,257 @@
+/* store.c: message identity, permalinks and the original-message store. */
+#include <errno.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "admin/lists.h"
+#include "archive/store.h"
+#include "core/db.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/site.h"
+#include "core/util.h"
+#include "mail/content.h"
+#include "mail/header.h"
+
+/* 16 base32 characters = 80 bits: collisions between different
+ * Message-IDs in one list are not a practical concern, and a collision
+ * would still be caught by the UNIQUE constraint. */
+#define PERMALINK_CHARS 16
+
+void stored_msg_init(struct stored_msg *sm)
+{
+	memset(sm, 0, sizeof(*sm));
+	buf_init(&sm->message_id);
+	buf_init(&sm->path);
+}
+
+void stored_msg_release(struct stored_msg *sm)
+{
+	buf_release(&sm->message_id);
+	buf_release(&sm->path);
+}
+
+void base32_lower(const unsigned char *data, size_t len, size_t chars,
+		  struct buf *out)
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+	size_t bit = 0;
+
+	while (chars-- > 0 && bit / 8 < len) {
+		size_t byte = bit / 8, off = bit % 8;
+		unsigned v = (unsigned)data[byte] << 8;
+		if (byte + 1 < len)
+			v |= data[byte + 1];
+		buf_addc(out, alphabet[(v >> (11 - off)) & 31]);
+		bit += 5;
+	}
+}
+
+struct hash_ctx {
+	crypto_hash_sha256_state st;
+};
+
+static int hash_field(const char *name, size_t nlen, const char *field,
+		      size_t flen, void *arg)
+{
+	struct hash_ctx *h = arg;
+
+	if (!header_is_trace(name, nlen))
+		crypto_hash_sha256_update(&h->st, (const unsigned char *)field,
+					  flen);
+	return 0;
+}
+
+static void content_hash(const char *msg, size_t len, char *hex)
+{
+	struct hash_ctx h;
+	unsigned char out[crypto_hash_sha256_BYTES];
+	size_t hlen = header_block_len(msg, len);
+
+	crypto_hash_sha256_init(&h.st);
+	header_each(msg, len, hash_field, &h);
+	crypto_hash_sha256_update(&h.st, (const unsigned char *)msg + hlen,
+				  len - hlen);
+	crypto_hash_sha256_final(&h.st, out);
+	sodium_bin2hex(hex, 65, out, sizeof(out));
+}
+
+static void message_id_of(const char *msg, size_t len, const char *domain,
+			  const char *hash, struct stored_msg *sm)
+{
+	struct buf v = BUF_INIT;
+
+	if (header_get(msg, len, "Message-ID", &v) == 0) {
+		const char *lt = strchr(v.data, '<');
+		const char *gt = lt ? strchr(lt, '>') : NULL;
+		if (lt && gt && gt > lt + 1 && (size_t)(gt - lt) < 990 &&
+		    !memchr(lt + 1, ' ', (size_t)(gt - lt - 1)))
+			buf_add(&sm->message_id, lt + 1, (size_t)(gt - lt - 1));
+		else if (!lt && v.len && v.len < 990 && strchr(v.data, '@') &&
+			 !strchr(v.data, ' '))
+			buf_add(&sm->message_id, v.data, v.len);
+	}
+	buf_release(&v);
+	if (!sm->message_id.len) {
+		/* derived from the content, so that processing the same
+		 * message again gives the same id */
+		buf_printf(&sm->message_id, "confer.%.32s@%s", hash, domain);
+		sm->id_generated = 1;
+	}
+}
+
+static int lookup(sqlite3 *db, const char *sql, long long list_id,
+		  const char *a, const char *b)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	db_bind_text(st, 2, a);
+	if (b)
+		db_bind_text(st, 3, b);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+void permalink_compute(const char *msgid, const char *hash, char out[32])
+{
+	unsigned char d[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+	struct buf b = BUF_INIT;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)"confer:", 7);
+	crypto_hash_sha256_update(&st, (const unsigned char *)msgid,
+				  strlen(msgid));
+	if (hash) {
+		crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
+		crypto_hash_sha256_update(&st, (const unsigned char *)hash,
+					  strlen(hash));
+	}
+	crypto_hash_sha256_final(&st, d);
+	base32_lower(d, sizeof(d), PERMALINK_CHARS, &b);
+	memcpy(out, b.data, b.len + 1);
+	buf_release(&b);
+}
+
+static void make_permalink(const char *msgid, const char *hash,
+			   struct stored_msg *sm)
+{
+	permalink_compute(msgid, hash, sm->permalink);
+}
+
+int store_identify(sqlite3 *db, const struct list_info *li,
+		   const char *domain, const char *msg, size_t len,
+		   time_t received, struct stored_msg *sm)
+{
+	struct tm tm;
+	int rc;
+
+	sm->received = received;
+	content_hash(msg, len, sm->content_hash);
+	message_id_of(msg, len, domain, sm->content_hash, sm);
+	rc = lookup(db, "SELECT 1 FROM messages WHERE list_id = ? AND "
+		    "message_id = ? AND content_hash = ?", li->id,
+		    sm->message_id.data, sm->content_hash);
+	if (rc < 0)
+		return -1;
+	sm->duplicate = rc;
+	rc = lookup(db, "SELECT 1 FROM messages WHERE list_id = ? AND "
+		    "message_id = ?", li->id, sm->message_id.data, NULL);
+	if (rc < 0)
+		return -1;
+	/* the first message with an id gets the id's permalink; a different
+	 * message reusing the id gets one that also covers its content */
+	make_permalink(sm->message_id.data,
+		       rc && !sm->duplicate ? sm->content_hash : NULL, sm);
+	if (sm->duplicate)
+		make_permalink(sm->message_id.data, NULL, sm);
+	gmtime_r(&received, &tm);
+	buf_reset(&sm->path);
+	buf_printf(&sm->path, "%s/%04d-%02d/%s.eml", li->name,
+		   tm.tm_year + 1900, tm.tm_mon + 1, sm->permalink);
+	return 0;
+}
+
+int store_write(const struct site *site, const struct list_info *li,
+		struct stored_msg *sm, const char *msg, size_t len)
+{
+	struct buf path = BUF_INIT, dir = BUF_INIT;
+	int rc;
+
+	(void)li;
+	path_join(&path, site->store_dir, sm->path.data);
+	buf_add(&dir, path.data, (size_t)(strrchr(path.data, '/') - path.data));
+	rc = mkdir_p(dir.data, 02775);
+	if (rc == 0)
+		rc = write_file_durable(path.data, NULL, msg, len, 0640);
+	if (rc < 0)
+		log_error("store: cannot write \"%s\": %s", path.data,
+			  strerror(errno));
+	buf_release(&path);
+	buf_release(&dir);
+	return rc;
+}
+
+static void bind_header(sqlite3_stmt *st, int col, const char *msg,
+			size_t len, const char *name)
+{
+	struct buf v = BUF_INIT;
+
+	if (header_get(msg, len, name, &v) == 0)
+		db_bind_text(st, col, v.data);
+	else
+		sqlite3_bind_null(st, col);
+	buf_release(&v);
+}
+
+int store_insert(sqlite3 *db, const struct list_info *li,
+		 struct stored_msg *sm, const char *msg, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"INSERT INTO messages(list_id, permalink, message_id, "
+		"id_generated, content_hash, received, date, from_name, "
+		"from_addr, subject, in_reply_to, refs, size, path) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	struct content c;
+	int rc;
+
+	if (!st)
+		return -1;
+	content_parse(msg, len, &c);
+	sqlite3_bind_int64(st, 1, li->id);
+	db_bind_text(st, 2, sm->permalink);
+	db_bind_text(st, 3, sm->message_id.data);
+	sqlite3_bind_int(st, 4, sm->id_generated);
+	db_bind_text(st, 5, sm->content_hash);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)sm->received);
+	if (c.date != (time_t)-1)
+		sqlite3_bind_int64(st, 7, (sqlite3_int64)c.date);
+	db_bind_text(st, 8, c.from_name);
+	db_bind_text(st, 9, c.from_addr);
+	db_bind_text(st, 10, c.subject);
+	bind_header(st, 11, msg, len, "In-Reply-To");
+	bind_header(st, 12, msg, len, "References");
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)len);
+	db_bind_text(st, 14, sm->path.data);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		log_error("store: cannot record message <%s>: %s",
+			  sm->message_id.data, sqlite3_errmsg(db));
+	else
+		sm->rowid = sqlite3_last_insert_rowid(db);
+	sqlite3_finalize(st);
+	content_release(&c);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void store_permalink_url(const char *base_url, const char *list,
+			 const char *permalink, struct buf *out)
+{
+	buf_printf(out, "%s%s/msg/%s.html", base_url, list, permalink);
+}

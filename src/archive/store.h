@@ -1,0 +1,58 @@
+/* store.h: the archive store: each accepted message's original bytes (in
+ * STORE/LIST/YYYY-MM/PERMALINK.eml) and its row in the messages table,
+ * with the permalink that Archived-At gives members for ever. */
+#ifndef CONFER_STORE_H
+#define CONFER_STORE_H
+
+#include <sqlite3.h>
+#include <time.h>
+
+#include "core/buf.h"
+
+struct site;
+struct list_info;
+
+struct stored_msg {
+	long long rowid;       /* 0 until inserted */
+	char permalink[32];
+	struct buf message_id; /* without <> */
+	int id_generated;      /* the message had no usable Message-ID */
+	char content_hash[65]; /* hex SHA-256 of the message minus trace fields */
+	struct buf path;       /* relative to the store folder */
+	time_t received;
+	int duplicate;         /* already stored: same id and content */
+};
+
+void stored_msg_init(struct stored_msg *sm);
+void stored_msg_release(struct stored_msg *sm);
+
+/* Works out the message's identity in list li: its Message-ID (a message
+ * without one gets one derived from its content), content hash, whether it
+ * is a duplicate, and its permalink (from the Message-ID; from the
+ * Message-ID and the content when another message already has that id).
+ * Reads only.  Returns 0 or -1 (database error, logged). */
+int store_identify(sqlite3 *db, const struct list_info *li,
+		   const char *domain, const char *msg, size_t len,
+		   time_t received, struct stored_msg *sm);
+
+/* Writes the original durably into the store (idempotent).  0 or -1. */
+int store_write(const struct site *site, const struct list_info *li,
+		struct stored_msg *sm, const char *msg, size_t len);
+
+/* Inserts the message row (inside the caller's transaction).  0 or -1. */
+int store_insert(sqlite3 *db, const struct list_info *li,
+		 struct stored_msg *sm, const char *msg, size_t len);
+
+/* The message's permanent URL: BASE/LIST/msg/PERMALINK.html */
+void store_permalink_url(const char *base_url, const char *list,
+			 const char *permalink, struct buf *out);
+
+/* The permalink id of a Message-ID (and of its content hash when not
+ * NULL): 16 lowercase base32 characters of a SHA-256. */
+void permalink_compute(const char *msgid, const char *hash, char out[32]);
+
+/* Lowercase RFC 4648 base32 of the first bytes of data, `chars` long. */
+void base32_lower(const unsigned char *data, size_t len, size_t chars,
+		  struct buf *out);
+
+#endif

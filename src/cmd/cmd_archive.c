@@ -1,0 +1,152 @@
+/* cmd_archive.c: `confer archive` and `confer threads`. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin/lists.h"
+#include "archive/build.h"
+#include "archive/index.h"
+#include "cmd/cmd.h"
+#include "cmd/opts.h"
+#include "core/site.h"
+#include "core/util.h"
+
+int cmd_archive(struct site *site, int argc, char **argv)
+{
+	struct list_info li;
+	int rc;
+
+	if (wants_help(argc, argv))
+		return usage_of("archive", 0);
+	if (opt_unknown(argc, argv, "archive") || argc > 2)
+		return usage_of("archive", 1);
+	if (argc == 1) {
+		rc = archive_build_all(site);
+	} else {
+		if (list_lookup(site->db, argv[1], &li) != 0) {
+			fprintf(stderr, "confer archive: list \"%s\" does not "
+				"exist\n", argv[1]);
+			return 67;
+		}
+		list_info_release(&li);
+		rc = archive_build_list(site, argv[1]);
+	}
+	if (rc < 0)
+		return 75;
+	printf("archive written to %s/index.html\n", site->archive_dir);
+	return 0;
+}
+
+static void iso_date(time_t t, char out[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void json_string(const char *s, struct buf *out)
+{
+	buf_addc(out, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			buf_printf(out, "\\%c", c);
+		else if (c == '\n')
+			buf_adds(out, "\\n");
+		else if (c == '\t')
+			buf_adds(out, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			buf_printf(out, "\\u%04x", c);
+		else
+			buf_addc(out, (char)c);
+	}
+	buf_addc(out, '"');
+}
+
+struct ids_ctx {
+	const struct arch_index *ix;
+	struct buf *out;
+	int first;
+};
+
+static void add_id(struct thread_node *n, void *arg)
+{
+	struct ids_ctx *c = arg;
+
+	if (n->msg < 0)
+		return;
+	if (!c->first)
+		buf_adds(c->out, ", ");
+	c->first = 0;
+	json_string(c->ix->msgs[n->msg].message_id, c->out);
+}
+
+static void thread_json(const struct arch_index *ix,
+			const struct arch_thread *t, const char *list,
+			struct buf *out)
+{
+	struct buf s = BUF_INIT;
+	struct ids_ctx c = { ix, out, 1 };
+	char first[32], last[32];
+
+	subject_clean(ix->msgs[t->first_msg].subject, list, 0, &s);
+	iso_date(t->first, first);
+	iso_date(t->last, last);
+	buf_adds(out, "  {\"id\": ");
+	json_string(t->id, out);
+	buf_adds(out, ", \"subject\": ");
+	json_string(s.data, out);
+	buf_printf(out, ", \"count\": %zu, \"first\": \"%s\", \"last\": \"%s\", "
+		   "\"messages\": [", t->count, first, last);
+	thread_walk(t->root, add_id, &c);
+	buf_adds(out, "]}");
+	buf_release(&s);
+}
+
+int cmd_threads(struct site *site, int argc, char **argv)
+{
+	struct list_info li;
+	struct arch_index ix;
+	struct buf out = BUF_INIT, s = BUF_INIT;
+	size_t i;
+	int json;
+
+	if (wants_help(argc, argv))
+		return usage_of("threads", 0);
+	json = opt_flag(&argc, argv, "--json");
+	if (opt_unknown(argc, argv, "threads") || argc != 2)
+		return usage_of("threads", 1);
+	if (list_lookup(site->db, argv[1], &li) != 0) {
+		fprintf(stderr, "confer threads: list \"%s\" does not exist\n",
+			argv[1]);
+		return 67;
+	}
+	if (arch_index_load(site->db, li.id, &ix) < 0) {
+		list_info_release(&li);
+		return 75;
+	}
+	if (json)
+		buf_adds(&out, "[\n");
+	for (i = 0; i < ix.nthreads; i++) {
+		const struct arch_thread *t = &ix.threads[i];
+		char last[32];
+		if (json) {
+			thread_json(&ix, t, li.name, &out);
+			buf_adds(&out, i + 1 < ix.nthreads ? ",\n" : "\n");
+			continue;
+		}
+		buf_reset(&s);
+		subject_clean(ix.msgs[t->first_msg].subject, li.name, 0, &s);
+		iso_date(t->last, last);
+		buf_printf(&out, "%4zu  %s  %s\n", t->count, last, s.data);
+	}
+	if (json)
+		buf_adds(&out, "]\n");
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	buf_release(&s);
+	arch_index_release(&ix);
+	list_info_release(&li);
+	return 0;
+}

@@ -1,0 +1,78 @@
+/* cmd_intake.c: `confer fetch` and `confer import mbox`. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "admin/lists.h"
+#include "archive/build.h"
+#include "cmd/cmd.h"
+#include "cmd/opts.h"
+#include "core/site.h"
+#include "core/util.h"
+#include "intake/fetch.h"
+#include "intake/import.h"
+
+int cmd_fetch(struct site *site, int argc, char **argv)
+{
+	long n, total = 0;
+	int i, rc = 0;
+
+	if (wants_help(argc, argv))
+		return usage_of("fetch", 0);
+	if (argc != 1)
+		return usage_of("fetch", 1);
+	umask(007);
+	if (site->nmaildirs == 0) {
+		fprintf(stderr, "confer fetch: no sources in %s\n",
+			site->config_path);
+		return 78;
+	}
+	for (i = 0; i < site->nmaildirs; i++) {
+		n = fetch_maildir(site->spool_dir, site->maildirs[i],
+				  site->maildir_rcpts[i], site->hard_max_size);
+		if (n < 0)
+			rc = 75;
+		else
+			total += n;
+	}
+	printf("fetched %ld messages\n", total);
+	return rc;
+}
+
+int cmd_import(struct site *site, int argc, char **argv)
+{
+	struct import_stats st = { 0, 0, 0, 0 };
+	struct list_info li;
+	const char *format;
+	enum mbox_format fmt = MBOX_RD;
+	int missing = 0, i, rc = 0;
+
+	if (wants_help(argc, argv))
+		return usage_of("import", 0);
+	format = opt_take(&argc, argv, "--format", &missing);
+	if (missing || opt_unknown(argc, argv, "import") || argc < 4 ||
+	    strcmp(argv[1], "mbox"))
+		return usage_of("import", 1);
+	if (format && mbox_format_parse(format, &fmt) < 0) {
+		fprintf(stderr, "confer import: format \"%s\": must be mboxrd, "
+			"mboxo or mboxcl2\n", format);
+		return 64;
+	}
+	if (list_lookup(site->db, argv[2], &li) != 0) {
+		fprintf(stderr, "confer import: list \"%s\" does not exist\n",
+			argv[2]);
+		return 67;
+	}
+	for (i = 3; i < argc && rc == 0; i++)
+		if (import_mbox(site, &li, argv[i], fmt, isatty(2), &st) < 0)
+			rc = errno == ENOENT ? 66 : 75;
+	printf("imported %ld messages into %s (%ld already there, %ld "
+	       "quarantined)\n", st.imported, li.name, st.duplicates,
+	       st.quarantined);
+	if (st.imported && archive_build_list(site, li.name) < 0)
+		rc = 75;
+	list_info_release(&li);
+	return rc;
+}

@@ -1,0 +1,89 @@
+/* reply.c: building and queueing confer's own messages. */
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "core/clock.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/site.h"
+#include "core/util.h"
+#include "delivery/queue.h"
+#include "delivery/reply.h"
+#include "mail/decode.h"
+
+static void date_header(struct buf *out)
+{
+	char date[64];
+	time_t now = clock_now();
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	buf_printf(out, "Date: %s\r\n", date);
+}
+
+static void body_crlf(const char *text, struct buf *out)
+{
+	struct buf qp = BUF_INIT, crlf = BUF_INIT;
+	const char *p;
+
+	for (p = text; *p; p++) {
+		if (*p == '\n')
+			buf_addc(&crlf, '\r');
+		buf_addc(&crlf, *p);
+	}
+	qp_encode(crlf.data, crlf.len, &qp);
+	buf_add(out, qp.data, qp.len);
+	if (!qp.len || qp.data[qp.len - 1] != '\n')
+		buf_adds(out, "\r\n");
+	buf_release(&qp);
+	buf_release(&crlf);
+}
+
+void reply_build(const struct site *site, const struct reply *r,
+		 struct buf *out)
+{
+	struct buf subj = BUF_INIT;
+
+	header_encode(r->subject, strlen(r->subject), 9, &subj);
+	buf_printf(out, "From: \"%s list\" <%s@%s>\r\n", r->list, r->from_local,
+		   site->domain);
+	buf_printf(out, "To: <%s>\r\n", r->to);
+	buf_printf(out, "Subject: %s\r\n", subj.data);
+	date_header(out);
+	buf_printf(out, "Message-ID: <confer.%08x%08x@%s>\r\n",
+		   randombytes_random(), randombytes_random(), site->domain);
+	if (r->in_reply_to && *r->in_reply_to)
+		buf_printf(out, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n",
+			   r->in_reply_to, r->in_reply_to);
+	buf_printf(out, "Auto-Submitted: auto-replied\r\n"
+		   "X-Loop: %s@%s\r\n"
+		   "MIME-Version: 1.0\r\n"
+		   "Content-Type: text/plain; charset=utf-8\r\n"
+		   "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+		   r->list, site->domain);
+	body_crlf(r->body, out);
+	buf_release(&subj);
+}
+
+int reply_queue(struct site *site, const struct reply *r)
+{
+	struct buf msg = BUF_INIT, name = BUF_INIT, path = BUF_INIT;
+	int rc;
+
+	reply_build(site, r, &msg);
+	buf_adds(&name, "reply-");
+	unique_name(&name);
+	buf_adds(&name, ".eml");
+	rc = queue_write_copy(site, name.data, msg.data, msg.len, &path);
+	if (rc == 0)
+		rc = queue_add(site->db, 0, path.data, "", r->to);
+	if (rc == 0)
+		log_info("reply: to=%s subject=\"%s\"", r->to, r->subject);
+	buf_release(&msg);
+	buf_release(&name);
+	buf_release(&path);
+	return rc;
+}

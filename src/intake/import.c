@@ -1,0 +1,236 @@
+/* import.c: mbox import (mboxrd, mboxo, mboxcl2) straight into the store. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "admin/lists.h"
+#include "archive/store.h"
+#include "core/clock.h"
+#include "core/db.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/site.h"
+#include "core/util.h"
+#include "intake/import.h"
+#include "intake/spool.h"
+#include "mail/header.h"
+
+#define IMPORT_TX_SIZE 500
+
+int mbox_format_parse(const char *s, enum mbox_format *fmt)
+{
+	if (!strcmp(s, "mboxrd"))
+		*fmt = MBOX_RD;
+	else if (!strcmp(s, "mboxo"))
+		*fmt = MBOX_O;
+	else if (!strcmp(s, "mboxcl2"))
+		*fmt = MBOX_CL2;
+	else
+		return -1;
+	return 0;
+}
+
+static int quarantine(struct site *site, const char *msg, size_t len,
+		      const char *why)
+{
+	struct buf name = BUF_INIT, path = BUF_INIT, rpath = BUF_INIT,
+		   text = BUF_INIT;
+	int rc;
+
+	buf_adds(&name, "import-");
+	unique_name(&name);
+	path_join(&path, site->spool_dir, "bad");
+	path_join(&path, "", name.data);
+	buf_printf(&rpath, "%s.reason", path.data);
+	buf_printf(&text, "import: %s\n", why);
+	rc = write_file_durable(path.data, NULL, msg, len, 0640);
+	if (rc == 0)
+		rc = write_file_durable(rpath.data, NULL, text.data, text.len,
+					0640);
+	log_warn("import: quarantined %s: %s", name.data, why);
+	buf_release(&name);
+	buf_release(&path);
+	buf_release(&rpath);
+	buf_release(&text);
+	return rc;
+}
+
+int import_message(struct site *site, const struct list_info *li,
+		   const char *msg, size_t len, long long received,
+		   struct import_stats *st)
+{
+	struct stored_msg sm;
+	const char *why;
+	int rc;
+
+	st->total++;
+	if (!mail_has_header(msg, len, &why)) {
+		st->quarantined++;
+		return quarantine(site, msg, len, why);
+	}
+	stored_msg_init(&sm);
+	rc = store_identify(site->db, li, site->domain, msg, len,
+			    (time_t)received, &sm);
+	if (rc == 0 && sm.duplicate) {
+		st->duplicates++;
+	} else if (rc == 0) {
+		rc = store_write(site, li, &sm, msg, len);
+		if (rc == 0)
+			rc = store_insert(site->db, li, &sm, msg, len);
+		if (rc == 0)
+			st->imported++;
+	}
+	stored_msg_release(&sm);
+	return rc;
+}
+
+/* Undoes the From-quoting of the format and makes line ends CRLF. */
+static void unescape(const char *p, size_t len, enum mbox_format fmt,
+		     struct buf *out)
+{
+	struct buf plain = BUF_INIT;
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(p + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - p) + 1 : len;
+		size_t q = i;
+		if (fmt != MBOX_CL2) {
+			while (q < end && p[q] == '>')
+				q++;
+			if (q > i && end - q >= 5 && !memcmp(p + q, "From ", 5) &&
+			    (fmt == MBOX_RD || q == i + 1))
+				i++;	/* drop one '>' */
+		}
+		buf_add(&plain, p + i, end - i);
+		i = end;
+	}
+	mail_canonicalize(plain.data, plain.len, out, NULL);
+	buf_release(&plain);
+}
+
+/* Length of the message at p (after its From line) in mboxcl2: the
+ * Content-Length of its header, else up to the next From line. */
+static size_t cl2_length(const char *p, size_t avail)
+{
+	struct buf v = BUF_INIT;
+	size_t hlen = header_block_len(p, avail);
+	long cl;
+
+	if (header_get(p, avail, "Content-Length", &v) == 0 &&
+	    parse_long(v.data, 0, 1L << 40, &cl) == 0 &&
+	    hlen + (size_t)cl <= avail) {
+		buf_release(&v);
+		return hlen + (size_t)cl;
+	}
+	buf_release(&v);
+	return (size_t)-1;
+}
+
+static size_t next_from(const char *data, size_t len, size_t pos)
+{
+	while (pos < len) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+		if (!nl)
+			return len;
+		pos = (size_t)(nl - data) + 1;
+		if (len - pos >= 5 && !memcmp(data + pos, "From ", 5))
+			return pos;
+	}
+	return len;
+}
+
+struct importer {
+	struct site *site;
+	const struct list_info *li;
+	enum mbox_format fmt;
+	struct import_stats *st;
+	int progress, in_tx;
+};
+
+static int one(struct importer *im, const char *from_line, size_t flen,
+	       const char *body, size_t blen)
+{
+	struct buf msg = BUF_INIT;
+	time_t when = mbox_from_date(from_line, flen);
+	int rc;
+
+	if (when == (time_t)-1)
+		when = clock_now();
+	/* trailing blank line is the separator, not the message */
+	if (blen && body[blen - 1] == '\n')
+		blen--;
+	if (blen && body[blen - 1] == '\r')
+		blen--;
+	unescape(body, blen, im->fmt, &msg);
+	if (!im->in_tx) {
+		if (db_begin(im->site->db) < 0)
+			return -1;
+		im->in_tx = 1;
+	}
+	rc = import_message(im->site, im->li, msg.data, msg.len,
+			    (long long)when, im->st);
+	buf_release(&msg);
+	if (rc == 0 && im->st->total % IMPORT_TX_SIZE == 0) {
+		im->in_tx = 0;
+		rc = db_commit(im->site->db);
+	}
+	if (im->progress && im->st->total % 100 == 0)
+		fprintf(stderr, "\rimporting: %ld messages", im->st->total);
+	return rc;
+}
+
+static int split(struct importer *im, const char *data, size_t len)
+{
+	size_t pos = 0;
+	int rc = 0;
+
+	if (len < 5 || memcmp(data, "From ", 5)) {
+		fprintf(stderr, "confer import: not an mbox file (it does not "
+			"start with a \"From \" line)\n");
+		errno = EINVAL;
+		return -1;
+	}
+	while (pos < len && rc == 0) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+		size_t body = nl ? (size_t)(nl - data) + 1 : len, end;
+		end = im->fmt == MBOX_CL2 ? cl2_length(data + body, len - body)
+					  : (size_t)-1;
+		end = end == (size_t)-1 ? next_from(data, len, body) : body + end;
+		if (im->fmt == MBOX_CL2 && end < len)
+			end = next_from(data, len, end ? end - 1 : 0);
+		rc = one(im, data + pos, body - pos, data + body, end - body);
+		pos = end;
+	}
+	return rc;
+}
+
+int import_mbox(struct site *site, const struct list_info *li,
+		const char *path, enum mbox_format fmt, int progress,
+		struct import_stats *st)
+{
+	struct importer im = { site, li, fmt, st, progress, 0 };
+	struct buf data = BUF_INIT;
+	int rc;
+
+	if (read_file(path, (size_t)1 << 34, &data) < 0) {
+		int saved = errno;
+		fprintf(stderr, "confer import: cannot read \"%s\": %s\n", path,
+			strerror(errno));
+		buf_release(&data);
+		errno = saved;
+		return -1;
+	}
+	rc = split(&im, data.data, data.len);
+	if (im.in_tx) {
+		if (rc == 0)
+			rc = db_commit(site->db);
+		else
+			db_rollback(site->db);
+	}
+	if (progress)
+		fprintf(stderr, "\rimporting: %ld messages\n", st->total);
+	db_event(site->db, "admin", li->name, "import", path);
+	buf_release(&data);
+	return rc;
+}

@@ -1,0 +1,312 @@
+/* post.c: a post's way through policy to the delivery queue. */
+#include <string.h>
+
+#include "admin/lists.h"
+#include "admin/members.h"
+#include "archive/store.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "core/site.h"
+#include "core/util.h"
+#include "delivery/listcopy.h"
+#include "delivery/queue.h"
+#include "delivery/reply.h"
+#include "intake/spool.h"
+#include "mail/address.h"
+#include "mail/decode.h"
+#include "mail/header.h"
+#include "policy/post.h"
+#include "policy/robots.h"
+
+/* Does the message carry this site's own List-Id or X-Loop? */
+static int is_own_loop(const struct site *site, const char *msg, size_t len)
+{
+	struct buf v = BUF_INIT, tail = BUF_INIT;
+	int loop = 0;
+
+	buf_printf(&tail, ".%s>", site->domain);
+	if (header_get(msg, len, "List-Id", &v) == 0)
+		loop = ends_with_ci(v.data, tail.data);
+	buf_reset(&v);
+	buf_reset(&tail);
+	buf_printf(&tail, "@%s", site->domain);
+	if (!loop && header_get(msg, len, "X-Loop", &v) == 0)
+		loop = ends_with_ci(v.data, tail.data);
+	buf_release(&v);
+	buf_release(&tail);
+	return loop;
+}
+
+static void set_outcome(struct outcome *o, const char *what,
+			const char *reason)
+{
+	o->what = what;
+	buf_reset(&o->reason);
+	buf_adds(&o->reason, reason);
+}
+
+/* Sends a notice to the envelope sender, unless it is a robot or already
+ * had one of this kind today. */
+static int notice(struct site *site, const struct list_info *li,
+		  const struct spool_entry *e, const char *kind,
+		  const char *subject, const char *body)
+{
+	const char *why = robots_no_reply_reason(e->sender, e->msg, e->msg_len);
+	struct buf msgid = BUF_INIT, s = BUF_INIT;
+	struct reply r;
+	int ok, rc = 0;
+
+	if (why) {
+		log_info("post: no reply to sender=<%s>: %s", e->sender, why);
+		return 0;
+	}
+	ok = robots_reply_allowed(site->db, e->sender, kind);
+	if (ok <= 0) {
+		if (ok == 0)
+			log_info("post: no reply to sender=<%s>: one %s notice "
+				 "already sent today", e->sender, kind);
+		return ok;
+	}
+	if (header_get(e->msg, e->msg_len, "Message-ID", &msgid) == 0) {
+		size_t n = strspn(msgid.data, "<");
+		memmove(msgid.data, msgid.data + n, msgid.len - n + 1);
+		msgid.len -= n;
+		msgid.data[strcspn(msgid.data, "> \t")] = '\0';
+	}
+	buf_printf(&s, "%s-owner", li->name);
+	r.list = li->name;
+	r.from_local = s.data;
+	r.to = e->sender;
+	r.subject = subject;
+	r.in_reply_to = msgid.data;
+	r.body = body;
+	rc = reply_queue(site, &r);
+	buf_release(&msgid);
+	buf_release(&s);
+	return rc;
+}
+
+static int refuse_size(struct site *site, const struct list_info *li,
+		       const struct spool_entry *e, struct outcome *out)
+{
+	struct buf body = BUF_INIT, subj = BUF_INIT;
+	int rc;
+
+	buf_printf(&body, "Your message to %s@%s was not delivered: it is %zu "
+		   "bytes long, and the list accepts messages of at most %lld "
+		   "bytes.\n\nPlease send a shorter message, or share large "
+		   "files by a link.\n\nThe list owners can be reached at "
+		   "%s-owner@%s.\n", li->name, site->domain, e->msg_len,
+		   li->max_size, li->name, site->domain);
+	buf_printf(&subj, "Message to %s not delivered: too large", li->name);
+	rc = notice(site, li, e, "size", subj.data, body.data);
+	set_outcome(out, "refused", "larger than the list's max_size");
+	buf_release(&body);
+	buf_release(&subj);
+	return rc;
+}
+
+static int refuse_nonmember(struct site *site, const struct list_info *li,
+			    const struct spool_entry *e, const char *from,
+			    struct outcome *out)
+{
+	struct buf body = BUF_INIT, subj = BUF_INIT, why = BUF_INIT;
+	int rc;
+
+	buf_printf(&body, "Your message to %s@%s was not delivered, because "
+		   "%s is not a member of the list.  Only members may post.\n\n"
+		   "To join, send a message with the word \"subscribe\" to "
+		   "%s-request@%s, or ask the list owners at %s-owner@%s.\n\n"
+		   "If you are a member with another address, please post "
+		   "from that address.\n", li->name, site->domain, from,
+		   li->name, site->domain, li->name, site->domain);
+	buf_printf(&subj, "Message to %s not delivered: not a member",
+		   li->name);
+	rc = notice(site, li, e, "nonmember", subj.data, body.data);
+	buf_printf(&why, "sender %s is not a member", from);
+	set_outcome(out, "refused", why.data);
+	buf_release(&body);
+	buf_release(&subj);
+	buf_release(&why);
+	return rc;
+}
+
+static void add_list_headers(const struct site *site,
+			     const struct list_info *li,
+			     const struct stored_msg *sm, struct buf *h)
+{
+	const char *n = li->name, *d = site->domain;
+	struct buf url = BUF_INIT;
+
+	store_permalink_url(site->base_url, n, sm->permalink, &url);
+	buf_printf(h, "List-Id: %s <%s.%s>\r\n", n, n, d);
+	buf_printf(h, "List-Help: <mailto:%s-request@%s?subject=help>\r\n", n, d);
+	buf_printf(h, "List-Subscribe: <mailto:%s-request@%s?subject=subscribe>"
+		   "\r\n", n, d);
+	buf_printf(h, "List-Unsubscribe: <mailto:%s-request@%s?subject="
+		   "unsubscribe>\r\n", n, d);
+	buf_printf(h, "List-Post: <mailto:%s@%s>\r\n", n, d);
+	buf_printf(h, "List-Owner: <mailto:%s-owner@%s>\r\n", n, d);
+	buf_printf(h, "List-Archive: <%s%s/>\r\n", site->base_url, n);
+	buf_printf(h, "Archived-At: <%s>\r\n", url.data);
+	buf_adds(h, "Precedence: list\r\n");
+	if (sm->id_generated)
+		buf_printf(h, "Message-ID: <%s>\r\n", sm->message_id.data);
+	buf_release(&url);
+}
+
+static int queue_members(struct site *site, const struct list_info *li,
+			 long long rowid, const char *copy, const char *sender)
+{
+	sqlite3_stmt *st = db_prepare(site->db, "SELECT a.address FROM "
+		"subscriptions s JOIN addresses a ON a.id = s.address_id "
+		"WHERE s.list_id = ? AND s.delivery = 'each'");
+	int rc = 0, n = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, li->id);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		rc = queue_add(site->db, rowid, copy, sender, db_col_text(st, 0));
+		n++;
+	}
+	sqlite3_finalize(st);
+	log_info("post: list=%s queued=%d", li->name, n);
+	return rc;
+}
+
+static int build_copy(struct site *site, const struct list_info *li,
+		      const struct spool_entry *e, const struct stored_msg *sm,
+		      struct buf *path)
+{
+	struct buf headers = BUF_INIT, tag = BUF_INIT, copy = BUF_INIT,
+		   err = BUF_INIT, name = BUF_INIT;
+	struct listcopy_opts o;
+	int rc;
+
+	add_list_headers(site, li, sm, &headers);
+	buf_printf(&tag, "[%s]", li->name);
+	o.subject_tag = li->subject_tag ? tag.data : NULL;
+	o.footer = li->footer[0] ? li->footer : NULL;
+	o.add_headers = headers.data;
+	rc = listcopy_build(e->msg, e->msg_len, &o, &copy, &err);
+	if (rc < 0)
+		log_error("post: cannot build the list copy: %s", err.data);
+	buf_printf(&name, "post-%s-%s.eml", li->name, sm->permalink);
+	if (rc == 0)
+		rc = queue_write_copy(site, name.data, copy.data, copy.len, path);
+	buf_release(&headers);
+	buf_release(&tag);
+	buf_release(&copy);
+	buf_release(&err);
+	buf_release(&name);
+	return rc;
+}
+
+static int accept_post(struct site *site, const struct list_info *li,
+		       const struct spool_entry *e, struct outcome *out)
+{
+	struct stored_msg sm;
+	struct buf copy = BUF_INIT, sender = BUF_INIT;
+	int rc;
+
+	stored_msg_init(&sm);
+	rc = store_identify(site->db, li, site->domain, e->msg, e->msg_len,
+			    e->received, &sm);
+	if (rc == 0 && sm.duplicate) {
+		set_outcome(out, "duplicate", "already received");
+		goto done;
+	}
+	if (rc == 0)
+		rc = store_write(site, li, &sm, e->msg, e->msg_len);
+	if (rc == 0)
+		rc = build_copy(site, li, e, &sm, &copy);
+	if (rc == 0)
+		rc = store_insert(site->db, li, &sm, e->msg, e->msg_len);
+	buf_printf(&sender, "%s-bounces@%s", li->name, site->domain);
+	if (rc == 0)
+		rc = queue_members(site, li, sm.rowid, copy.data, sender.data);
+	if (rc == 0) {
+		set_outcome(out, "accepted", sm.permalink);
+		out->archive_dirty = 1;
+	}
+done:
+	stored_msg_release(&sm);
+	buf_release(&copy);
+	buf_release(&sender);
+	return rc;
+}
+
+/* Is the From: address one of this site's own addresses?  Such a post is
+ * never a member's post, whoever forged it. */
+static int from_is_site(const struct site *site, const char *from)
+{
+	const char *at = strrchr(from, '@');
+
+	return at && !ascii_casecmp(at + 1, site->domain);
+}
+
+int post_handle(struct site *site, const struct list_info *li,
+		const struct spool_entry *e, const char *spool_name,
+		struct outcome *out)
+{
+	struct buf from = BUF_INIT, name = BUF_INIT;
+	char role[16];
+	int rc = 0, member;
+
+	(void)spool_name;
+	if (is_own_loop(site, e->msg, e->msg_len)) {
+		set_outcome(out, "loop", "carries this site's List-Id or X-Loop");
+	} else if (header_from(e->msg, e->msg_len, &from, &name) < 0) {
+		set_outcome(out, "quarantined", "no usable From: address");
+	} else if ((long long)e->msg_len > li->max_size) {
+		rc = refuse_size(site, li, e, out);
+	} else {
+		member = from_is_site(site, from.data) ? 1 :
+			 member_role(site->db, li->id, from.data, role);
+		if (member < 0)
+			rc = -1;
+		else if (member == 0)
+			rc = accept_post(site, li, e, out);
+		else
+			rc = refuse_nonmember(site, li, e, from.data, out);
+	}
+	buf_release(&from);
+	buf_release(&name);
+	return rc;
+}
+
+int owner_handle(struct site *site, const struct list_info *li,
+		 const struct spool_entry *e, const char *spool_name,
+		 struct outcome *out)
+{
+	sqlite3_stmt *st;
+	struct buf name = BUF_INIT, path = BUF_INIT, sender = BUF_INIT;
+	int rc, n = 0;
+
+	buf_printf(&name, "owner-%s-%s.eml", li->name, spool_name);
+	rc = queue_write_copy(site, name.data, e->msg, e->msg_len, &path);
+	st = rc == 0 ? db_prepare(site->db, "SELECT a.address FROM "
+		"subscriptions s JOIN addresses a ON a.id = s.address_id "
+		"WHERE s.list_id = ? AND s.role = 'owner'") : NULL;
+	if (rc == 0 && !st)
+		rc = -1;
+	buf_printf(&sender, "%s-bounces@%s", li->name, site->domain);
+	if (st)
+		sqlite3_bind_int64(st, 1, li->id);
+	while (st && rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		rc = queue_add(site->db, 0, path.data, sender.data,
+			       db_col_text(st, 0));
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc == 0 && n == 0)
+		set_outcome(out, "kept", "mail to the owners, and the list has no "
+			    "owner");
+	else if (rc == 0)
+		set_outcome(out, "forwarded", "to the list owners");
+	buf_release(&name);
+	buf_release(&path);
+	buf_release(&sender);
+	return rc;
+}

@@ -1,0 +1,93 @@
+/* robots.c: RFC 3834 checks and the once-a-day reply limit. */
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/db.h"
+#include "core/util.h"
+#include "mail/header.h"
+#include "policy/robots.h"
+
+static int header_is(const char *msg, size_t len, const char *name,
+		     const char *const *values, size_t nvalues)
+{
+	struct buf v = BUF_INIT;
+	size_t i;
+	int hit = 0;
+
+	if (header_get(msg, len, name, &v) == 0) {
+		/* compare the first word only: "bulk (comment)" is bulk */
+		size_t w = strcspn(v.data, " \t;(");
+		v.data[w] = '\0';
+		for (i = 0; i < nvalues && !hit; i++)
+			hit = !ascii_casecmp(v.data, values[i]);
+	}
+	buf_release(&v);
+	return hit;
+}
+
+static int auto_submitted(const char *msg, size_t len)
+{
+	struct buf v = BUF_INIT;
+	int autom = 0;
+
+	if (header_get(msg, len, "Auto-Submitted", &v) == 0) {
+		size_t w = strcspn(v.data, " \t;(");
+		v.data[w] = '\0';
+		autom = ascii_casecmp(v.data, "no") != 0;
+	}
+	buf_release(&v);
+	return autom;
+}
+
+static int daemon_sender(const char *sender)
+{
+	static const char *prefixes[] = { "mailer-daemon@", "postmaster@",
+					  "noreply@", "no-reply@" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (starts_with_ci(sender, prefixes[i]))
+			return 1;
+	return 0;
+}
+
+const char *robots_no_reply_reason(const char *sender, const char *msg,
+				   size_t len)
+{
+	static const char *const bulk[] = { "bulk", "junk", "list" };
+	struct buf v = BUF_INIT;
+	int has_list_id;
+
+	if (!sender || !*sender)
+		return "null sender";
+	if (daemon_sender(sender))
+		return "sender is a mail system";
+	if (auto_submitted(msg, len))
+		return "Auto-Submitted";
+	if (header_is(msg, len, "Precedence", bulk, ARRAY_SIZE(bulk)))
+		return "Precedence bulk, junk or list";
+	has_list_id = header_get(msg, len, "List-Id", &v) == 0;
+	buf_release(&v);
+	if (has_list_id)
+		return "mail from a list (List-Id)";
+	return NULL;
+}
+
+int robots_reply_allowed(sqlite3 *db, const char *address, const char *kind)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO replies("
+				      "address, kind, day) VALUES (?, ?, ?)");
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, address);
+	db_bind_text(st, 2, kind);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)(clock_now() / 86400));
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(db) == 1;
+}

@@ -1,0 +1,21 @@
+/* robots.h: who confer may answer (RFC 3834), and how often.  A robot must
+ * not talk to a robot, and forged senders must not turn confer into a
+ * source of backscatter. */
+#ifndef CONFER_ROBOTS_H
+#define CONFER_ROBOTS_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+/* Returns NULL when a reply to this message is allowed, else the reason:
+ * null sender, Auto-Submitted other than "no", Precedence bulk/junk/list,
+ * a List-Id, or a sender that looks like a mailer daemon. */
+const char *robots_no_reply_reason(const char *sender, const char *msg,
+				   size_t len);
+
+/* Takes today's reply allowance of `kind` for address: returns 1 when this
+ * is the first such reply today (and records it), 0 when one was already
+ * sent, -1 on a database error. */
+int robots_reply_allowed(sqlite3 *db, const char *address, const char *kind);
+
+#endif

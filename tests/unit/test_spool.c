@@ -1,0 +1,172 @@
+/* test_spool.c: spool file format, durable writes, line ends, mbox dates. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/fsutil.h"
+#include "core/util.h"
+#include "intake/spool.h"
+
+static char dir[] = "/tmp/confer-test-spool-XXXXXX";
+
+static int count_files(const char *sub)
+{
+	struct buf p = BUF_INIT;
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	path_join(&p, dir, sub);
+	d = opendir(p.data);
+	buf_release(&p);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void write_and_read(void **state)
+{
+	const char *rcpts[] = { "network@lists.example.org",
+				"health@lists.example.org" };
+	const char *msg = "From: a@b.org\r\nSubject: hi\r\n\r\nbody\r\n";
+	struct buf name = BUF_INIT, path = BUF_INIT, err = BUF_INIT;
+	struct spool_entry e;
+
+	(void)state;
+	assert_int_equal(spool_init(dir), 0);
+	assert_int_equal(spool_write(dir, "a@b.org", rcpts, 2, 1700000000,
+				     "pipe", msg, strlen(msg), &name), 0);
+	assert_int_equal(count_files("incoming/new"), 1);
+	assert_int_equal(count_files("incoming/tmp"), 0);
+	path_join(&path, dir, "incoming/new");
+	path_join(&path, "", name.data);
+	assert_int_equal(spool_read(path.data, 1 << 20, &e, &err), 0);
+	assert_string_equal(e.sender, "a@b.org");
+	assert_int_equal(e.nrcpts, 2);
+	assert_string_equal(e.rcpts[1], "health@lists.example.org");
+	assert_int_equal(e.received, 1700000000);
+	assert_int_equal(e.msg_len, strlen(msg));
+	assert_memory_equal(e.msg, msg, e.msg_len);
+	spool_entry_release(&e);
+	unlink(path.data);
+	buf_release(&name);
+	buf_release(&path);
+	buf_release(&err);
+}
+
+static void null_sender_and_bad_envelope(void **state)
+{
+	const char *rcpts[] = { "x@y.org" }, *bad[] = { "x@y.org\nsender evil" };
+	struct buf name = BUF_INIT, path = BUF_INIT, err = BUF_INIT;
+	struct spool_entry e;
+
+	(void)state;
+	assert_int_equal(spool_write(dir, "", rcpts, 1, 1, "pipe", "A: b\r\n\r\n",
+				     8, &name), 0);
+	path_join(&path, dir, "incoming/new");
+	path_join(&path, "", name.data);
+	assert_int_equal(spool_read(path.data, 1 << 20, &e, &err), 0);
+	assert_string_equal(e.sender, "");
+	spool_entry_release(&e);
+	unlink(path.data);
+	assert_int_equal(spool_write(dir, "", bad, 1, 1, "pipe", "A: b\r\n", 6,
+				     NULL), -1);
+	assert_int_equal(count_files("incoming/new"), 0);
+	assert_int_equal(count_files("incoming/tmp"), 0);
+	buf_release(&name);
+	buf_release(&path);
+	buf_release(&err);
+}
+
+static void not_a_spool_file(void **state)
+{
+	struct buf path = BUF_INIT, err = BUF_INIT;
+	struct spool_entry e;
+
+	(void)state;
+	path_join(&path, dir, "junk");
+	assert_int_equal(write_file_durable(path.data, NULL, "hello", 5, 0600), 0);
+	assert_int_equal(spool_read(path.data, 1 << 20, &e, &err), -1);
+	assert_non_null(strstr(err.data, "not a confer spool file"));
+	spool_entry_release(&e);
+	unlink(path.data);
+	buf_release(&path);
+	buf_release(&err);
+}
+
+static void line_ends(void **state)
+{
+	struct buf out = BUF_INIT;
+	time_t when;
+	const char *a = "A: 1\nB: 2\r\rC: 3\r\n\nx";
+	const char *b = "From a@b Mon Nov  2 09:15:00 2026\nA: 1\n";
+
+	(void)state;
+	mail_canonicalize(a, strlen(a), &out, &when);
+	assert_string_equal(out.data, "A: 1\r\nB: 2\r\n\r\nC: 3\r\n\r\nx");
+	assert_int_equal(when, -1);
+	buf_reset(&out);
+	mail_canonicalize(b, strlen(b), &out, &when);
+	assert_string_equal(out.data, "A: 1\r\n");
+	assert_int_equal(when, 1793610900);
+	buf_release(&out);
+}
+
+static void header_check(void **state)
+{
+	const char *why;
+
+	(void)state;
+	assert_true(mail_has_header("Subject: x\r\n\r\n", 14, &why));
+	assert_false(mail_has_header("", 0, &why));
+	assert_false(mail_has_header("hello world\r\n", 13, &why));
+	assert_false(mail_has_header(": x\r\n", 5, &why));
+	assert_false(mail_has_header("\r\nbody", 6, &why));
+}
+
+static void mbox_dates(void **state)
+{
+	const char *l = "From MAILER-DAEMON Thu Jan  1 00:00:10 1970";
+
+	(void)state;
+	assert_int_equal(mbox_from_date(l, strlen(l)), 10);
+	assert_int_equal(mbox_from_date("From x", 6), -1);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(write_and_read),
+		cmocka_unit_test(null_sender_and_bad_envelope),
+		cmocka_unit_test(not_a_spool_file),
+		cmocka_unit_test(line_ends),
+		cmocka_unit_test(header_check),
+		cmocka_unit_test(mbox_dates),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
