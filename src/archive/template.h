@@ -10,7 +10,28 @@
  *   {{>name}}         partial: the template file "name" rendered here
  *   {{! comment }}
  * Names may be dotted ("list.name") and are looked up from the innermost
- * section outwards.  "." is the current item when it is a string. */
+ * section outwards.  "." is the current item when it is a string.
+ *
+ * Only strings print: booleans, maps and lists print nothing.  A section
+ * over a map or a non-empty string makes it the current item ("."); over
+ * a boolean it adds no scope.  A partial sees the context of its tag;
+ * partials may recurse (e.g. over a reply tree) at most 16 deep.  In such a
+ * tree give each leaf its own value for the list's name (tctx_set_bool
+ * false), or the lookup finds its parent's list again.
+ * Inside a list section (also from sections nested in it):
+ *   {{#-first}}..{{/-first}}  shown for the first item only
+ *   {{^-last}}, {{/-last}}    between items (shown for all but the last)
+ *   {{-index}}        the item's position, counting from 1
+ * A line holding only a section, inverted, closing, partial or comment tag
+ * (and blanks) is dropped whole, as in mustache, so block tags on their
+ * own lines leave no blank lines.  Partial and template names must be
+ * plain file names: letters, digits, '.', '_', '-', no leading '.', no
+ * "..".  Nothing in a value is ever parsed as a tag.
+ *
+ * Errors are appended to err (which may be NULL) as "FILE:LINE: message";
+ * FILE is the template's path, or "string" for template_render_string
+ * (a missing top-level template has no FILE:LINE).  A failed render leaves
+ * out as it was. */
 #ifndef CONFER_TEMPLATE_H
 #define CONFER_TEMPLATE_H
 
@@ -19,8 +40,13 @@
 struct tctx; /* a map of names to values: strings, booleans, lists of maps */
 
 struct tctx *tctx_new(void);
+/* Frees c and everything in it; only for maps from tctx_new (nested maps
+ * belong to their parent). */
 void tctx_free(struct tctx *c);
-/* Setting a name twice replaces the old value.  Strings are copied. */
+/* Setting a name twice replaces the old value (and frees it, with any map
+ * or list it held).  Strings are copied; a NULL string is "".  In every
+ * setter a dotted name ("list.name") sets inside the nested maps, creating
+ * them (and replacing non-map values in the way) as needed. */
 void tctx_set(struct tctx *c, const char *name, const char *value);
 void tctx_setf(struct tctx *c, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -44,7 +70,8 @@ struct tset *tset_new(const char *override_dir, const char *default_dir,
 void tset_free(struct tset *t);
 
 /* Renders template file `name` (e.g. "thread.html") with context c,
- * appending to out.  Templates are parsed once and cached.  Returns 0, or
+ * appending to out.  Templates are parsed once and cached (files changed
+ * afterwards are not re-read; a tset is not thread-safe).  Returns 0, or
  * -1 with "FILE:LINE: message" in err (unknown template, unclosed section,
  * partial recursion deeper than 16). */
 int tset_render(struct tset *t, const char *name, struct tctx *c,

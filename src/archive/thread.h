@@ -7,6 +7,7 @@
 #define CONFER_THREAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct thread_msg {
@@ -54,8 +55,27 @@ void thread_walk(struct thread_node *root,
 
 /* Extracts the Message-IDs (without <>) from a References or In-Reply-To
  * value, in order, ignoring phrases, comments and junk.  Returns the count;
- * *ids is a malloc'd array of malloc'd strings (free with msgids_free). */
+ * *ids is a malloc'd array of malloc'd strings (free with msgids_free), or
+ * NULL when there are none.  Duplicates keep their first place; an id
+ * with no brackets counts only when it is all the value holds (a single
+ * word with '@', as some mailers write In-Reply-To). */
 size_t msgids_parse(const char *value, char ***ids);
 void msgids_free(char **ids, size_t n);
+
+/* Bounds on what msgids_parse keeps: RFC 5322 caps a line at 998
+ * characters, so a longer id is junk; and no real thread is 1000 deep. */
+#define MSGID_MAX_LEN 998
+#define MSGIDS_MAX 1000
+
+/* The scanner under msgids_parse: calls fn(id, len, arg) for each id in
+ * value, in order, duplicates included; id is NUL-terminated and only valid
+ * during the call.  Stops early when fn returns non-zero.  Returns the
+ * number of calls made.  Lets the threader intern ids without a malloc
+ * per id. */
+size_t msgids_scan(const char *value,
+		   int (*fn)(const char *id, size_t len, void *arg), void *arg);
+
+/* The hash both msgids_parse and the threader's id table use. */
+uint32_t msgids_hash(const char *id, size_t len);
 
 #endif

@@ -24,17 +24,54 @@ static void date_header(struct buf *out)
 	buf_printf(out, "Date: %s\r\n", date);
 }
 
-static void body_crlf(const char *text, struct buf *out)
+/* Plain ASCII text in short lines goes as 7bit, so that addresses and
+ * links (tokens later) are never broken by a transfer encoding. */
+static int plain_7bit(const char *text)
+{
+	size_t col = 0;
+
+	for (; *text; text++) {
+		if ((unsigned char)*text > 126)
+			return 0;
+		col = *text == '\n' ? 0 : col + 1;
+		if (col > 900)
+			return 0;
+	}
+	return 1;
+}
+
+/* Wraps long lines at spaces (never inside a word, so an address or a
+ * link stays whole) and makes line ends CRLF. */
+static void wrap_crlf(const char *text, struct buf *out)
+{
+	while (*text) {
+		size_t len = strcspn(text, "\n"), cut = len;
+		if (len > 72) {
+			size_t i;
+			for (i = 72; i > 0 && text[i] != ' '; i--)
+				;
+			if (i == 0)
+				for (i = 72; i < len && text[i] != ' '; i++)
+					;
+			cut = i;
+		}
+		buf_add(out, text, cut);
+		buf_adds(out, "\r\n");
+		text += cut;
+		if (*text == ' ' || *text == '\n')
+			text++;
+	}
+}
+
+static void body_crlf(const char *text, int encode, struct buf *out)
 {
 	struct buf qp = BUF_INIT, crlf = BUF_INIT;
-	const char *p;
 
-	for (p = text; *p; p++) {
-		if (*p == '\n')
-			buf_addc(&crlf, '\r');
-		buf_addc(&crlf, *p);
-	}
-	qp_encode(crlf.data, crlf.len, &qp);
+	wrap_crlf(text, &crlf);
+	if (encode)
+		qp_encode(crlf.data, crlf.len, &qp);
+	else
+		buf_add(&qp, crlf.data, crlf.len);
 	buf_add(out, qp.data, qp.len);
 	if (!qp.len || qp.data[qp.len - 1] != '\n')
 		buf_adds(out, "\r\n");
@@ -46,6 +83,7 @@ void reply_build(const struct site *site, const struct reply *r,
 		 struct buf *out)
 {
 	struct buf subj = BUF_INIT;
+	int encode = !plain_7bit(r->body);
 
 	header_encode(r->subject, strlen(r->subject), 9, &subj);
 	buf_printf(out, "From: \"%s list\" <%s@%s>\r\n", r->list, r->from_local,
@@ -62,9 +100,9 @@ void reply_build(const struct site *site, const struct reply *r,
 		   "X-Loop: %s@%s\r\n"
 		   "MIME-Version: 1.0\r\n"
 		   "Content-Type: text/plain; charset=utf-8\r\n"
-		   "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-		   r->list, site->domain);
-	body_crlf(r->body, out);
+		   "Content-Transfer-Encoding: %s\r\n\r\n",
+		   r->list, site->domain, encode ? "quoted-printable" : "7bit");
+	body_crlf(r->body, encode, out);
 	buf_release(&subj);
 }
 

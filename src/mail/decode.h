@@ -11,8 +11,9 @@
 #include "core/buf.h"
 
 /* Appends `len` bytes of text in `charset` to `out` as valid UTF-8.  An
- * unknown charset is read as UTF-8 if valid, else as windows-1252; invalid
- * sequences become U+FFFD.  NUL bytes are dropped.  Returns 0 when the
+ * unknown charset (and 8-bit bytes in us-ascii) is read as UTF-8 where the
+ * bytes are valid UTF-8 and as windows-1252 elsewhere; invalid sequences in
+ * a known charset become U+FFFD.  NUL bytes are dropped.  Returns 0 when the
  * charset was known and the input clean, 1 when it degraded. */
 int charset_to_utf8(const char *charset, const char *in, size_t len,
 		    struct buf *out);
@@ -25,22 +26,45 @@ int utf8_to_charset(const char *charset, const char *in, size_t len,
 /* Is this valid UTF-8 (no overlongs, no surrogates)? */
 int utf8_valid(const char *s, size_t len);
 
+/* Length (1-4) of the valid UTF-8 sequence that starts s, or 0 when the
+ * bytes there are not one (or len is 0). */
+size_t utf8_seqlen(const char *s, size_t len);
+
+/* Appends code point cp as UTF-8; surrogates and values past U+10FFFF
+ * become U+FFFD. */
+void utf8_put(struct buf *out, unsigned long cp);
+
+/* Appends s with NUL bytes dropped and each byte that does not belong to
+ * a valid sequence replaced by U+FFFD.  Returns the number replaced. */
+size_t utf8_sanitize(const char *s, size_t len, struct buf *out);
+
+/* The byte written as two hex digits at s (either case), or -1. */
+int hex_pair(const char *s, size_t len);
+
 /* Appends the decoded bytes. Bad input is skipped, never fatal. */
 void qp_decode(const char *in, size_t len, struct buf *out);
 void base64_decode(const char *in, size_t len, struct buf *out);
 /* Encoders for what confer writes: lines of at most 76 characters, CRLF. */
 void qp_encode(const char *in, size_t len, struct buf *out);
 void base64_encode(const char *in, size_t len, struct buf *out);
+/* Base64 on one line with no line break (for RFC 2047 words). */
+void base64_encode_line(const char *in, size_t len, struct buf *out);
 
 /* Decodes an unstructured header value (folded or not) into UTF-8: RFC 2047
  * encoded words (B and Q, any charset, white space between adjacent encoded
  * words dropped), raw 8-bit text read as UTF-8 or windows-1252, folding
- * CRLF and any lone CR or LF turned into a space. */
+ * CRLF and any lone CR or LF turned into a space.  Adjacent words in one
+ * charset are converted together (a character split between them
+ * survives); control characters become spaces; malformed words stay
+ * visible as written. */
 void header_decode(const char *raw, size_t len, struct buf *out);
 
 /* Encodes UTF-8 text as a header value (RFC 2047 B or Q words where needed,
  * plain ASCII words left as they are), folded for a header whose name takes
- * `name_len` characters.  Pure ASCII input is copied unchanged. */
+ * `name_len` characters; folds are CRLF plus a blank, encoded words are
+ * UTF-8 and never split a character.  Pure ASCII input is copied unchanged
+ * (ASCII holding control characters or "=?", which readers would take for
+ * an encoded word, is encoded). */
 void header_encode(const char *utf8, size_t len, size_t name_len,
 		   struct buf *out);
 

@@ -1,0 +1,183 @@
+"""Reading confer's archive pages with html.parser (standard library only).
+
+parse_page(path) returns a small element tree; the helpers below pull
+out what the tests check: the threads of a list page, the messages of a
+thread page, the Message-ID of a message page."""
+
+import html.parser
+import pathlib
+import re
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+        "meta", "source", "track", "wbr"}
+
+
+class Node:
+    def __init__(self, tag, attrs, parent=None):
+        self.tag = tag
+        self.attrs = dict(attrs)
+        self.parent = parent
+        self.children = []
+
+    @property
+    def classes(self):
+        return (self.attrs.get("class") or "").split()
+
+    def text(self):
+        out = []
+        for c in self.children:
+            out.append(c if isinstance(c, str) else c.text())
+        return "".join(out)
+
+    def iter(self):
+        for c in self.children:
+            if isinstance(c, Node):
+                yield c
+                yield from c.iter()
+
+    def find_all(self, tag=None, cls=None, **attrs):
+        for n in self.iter():
+            if tag and n.tag != tag:
+                continue
+            if cls and cls not in n.classes:
+                continue
+            if any(n.attrs.get(k) != v for k, v in attrs.items()):
+                continue
+            yield n
+
+    def find(self, tag=None, cls=None, **attrs):
+        return next(self.find_all(tag, cls, **attrs), None)
+
+
+class _Builder(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {})
+        self.cur = self.root
+        self.errors = []
+
+    def handle_starttag(self, tag, attrs):
+        n = Node(tag, attrs, self.cur)
+        self.cur.children.append(n)
+        if tag not in VOID:
+            self.cur = n
+
+    def handle_startendtag(self, tag, attrs):
+        self.cur.children.append(Node(tag, attrs, self.cur))
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        n = self.cur
+        while n is not self.root and n.tag != tag:
+            n = n.parent
+        if n is self.root:
+            self.errors.append("stray </%s>" % tag)
+            return
+        if n is not self.cur:
+            self.errors.append("unclosed <%s> before </%s>" % (self.cur.tag,
+                                                                tag))
+        self.cur = n.parent
+
+    def handle_data(self, data):
+        self.cur.children.append(data)
+
+
+def parse_page(path):
+    data = pathlib.Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")      # pages say charset=utf-8
+    except UnicodeDecodeError as e:
+        raise AssertionError("archive page %s is not valid UTF-8: %s (bytes "
+                             "%r)" % (path, e, data[max(0, e.start - 40):
+                                                   e.end + 40]))
+    b = _Builder()
+    b.feed(text)
+    b.close()
+    b.root.errors = b.errors
+    b.root.raw = text
+    return b.root
+
+
+def list_page(path):
+    """A list's index.html: {"count": N, "threads_count": M,
+    "threads": [(href, subject)], "months": [href]}."""
+    doc = parse_page(path)
+    meta = " ".join(p.text() for p in doc.find_all("p", "meta"))
+    m = re.search(r"(\d+) messages? in (\d+) threads?", meta)
+    ol = doc.find("ol", "threads")
+    threads = []
+    if ol is not None:
+        for li in ol.find_all("li"):
+            a = li.find("a", "subject")
+            if a is not None:
+                threads.append((a.attrs.get("href"), a.text()))
+    months = [a.attrs.get("href")
+              for nav in doc.find_all("nav", "months")
+              for a in nav.find_all("a")]
+    return {"count": int(m.group(1)) if m else None,
+            "threads_count": int(m.group(2)) if m else None,
+            "threads": threads, "months": months, "doc": doc}
+
+
+def thread_page(path):
+    """A thread page: {"subject": h1 text, "permalinks": [article ids
+    without "m-"], "tree": [msg hrefs in the tree]}."""
+    doc = parse_page(path)
+    h1 = doc.find("h1")
+    arts = [a.attrs["id"][2:] for a in doc.find_all("article", "msg")
+            if a.attrs.get("id", "").startswith("m-")]
+    tree = []
+    box = doc.find("nav", "treebox")
+    if box is not None:
+        tree = [a.attrs.get("href") for a in box.find_all("a")]
+    return {"subject": h1.text() if h1 else None, "permalinks": arts,
+            "tree": tree, "doc": doc}
+
+
+def message_page(path):
+    """A message page: {"subject", "message_id", "thread_url"}."""
+    doc = parse_page(path)
+    h1 = doc.find("h1")
+    mid = doc.find("dd", "mid")
+    thread = None
+    for a in doc.find_all("a"):
+        if a.text().strip() == "Whole thread":
+            thread = a.attrs.get("href")
+    return {"subject": h1.text() if h1 else None,
+            "message_id": mid.text().strip() if mid else None,
+            "thread_url": thread, "doc": doc}
+
+
+def home_page(path):
+    """archive/index.html: {list name: (members, messages)}."""
+    doc = parse_page(path)
+    out = {}
+    table = doc.find("table", "lists")
+    if table is None:
+        return out
+    for tr in table.find_all("tr"):
+        tds = list(tr.find_all("td"))
+        if len(tds) < 3:
+            continue
+        a = tds[0].find("a")
+        name = a.text().strip() if a else tds[0].text().strip()
+        out[name] = (tds[1].text().strip(), tds[2].text().strip())
+    return out
+
+
+def archive_threads(list_dir):
+    """Reads a list's archive from its pages alone: returns
+    [(thread href, [Message-IDs of its messages])] in list-page order, and
+    the list page dict."""
+    list_dir = pathlib.Path(list_dir)
+    lp = list_page(list_dir / "index.html")
+    out = []
+    for href, subject in lp["threads"]:
+        tp = thread_page(list_dir / href)
+        ids = []
+        for perma in tp["permalinks"]:
+            mp = message_page(list_dir / "msg" / (perma + ".html"))
+            ids.append(mp["message_id"])
+        out.append((href, ids))
+    return out, lp
