@@ -108,9 +108,16 @@ static void make_threads(struct arch_index *ix)
 					  NULL, t->id);
 	}
 	ix->nthreads = ix->ts.nroots;
-	qsort(ix->threads, ix->nthreads, sizeof(*ix->threads), by_activity);
 	for (i = 0; i < ix->nthreads; i++) {
 		struct summary s = { ix, &ix->threads[i], (int)i };
+		thread_walk(ix->threads[i].root, summarize, &s);
+	}
+	qsort(ix->threads, ix->nthreads, sizeof(*ix->threads), by_activity);
+	/* thread_of must name positions after sorting */
+	for (i = 0; i < ix->nthreads; i++) {
+		struct arch_thread copy = ix->threads[i];
+		struct summary s = { ix, &copy, (int)i };
+		copy.count = 0;
 		thread_walk(ix->threads[i].root, summarize, &s);
 	}
 }

@@ -161,6 +161,30 @@ static int all_ascii(const char *s, size_t len)
 	return 1;
 }
 
+static int b64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* Could this be UTF-7 from an encoder (RFC 2152)?  7-bit only, and each
+ * '+' opens "+-" or a run of base64. */
+static int utf7_plausible(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+		if (s[i] != '+')
+			continue;
+		if (i + 1 == len || (s[i + 1] != '-' && !b64_char(s[i + 1])))
+			return 0;
+		i++;
+	}
+	return 1;
+}
+
 /* ---- charset names ---- */
 
 enum cs_kind { CS_UTF8, CS_ASCII, CS_UNKNOWN, CS_ICONV };
@@ -453,9 +477,10 @@ int charset_to_utf8(const char *charset, const char *in, size_t len,
 	}
 	bad = iconv_run(cd, in, len, out, 1);
 	iconv_close(cd);
-	/* Plain ASCII labelled UTF-7 is common, and its '+' signs then read
-	 * as garbage: text that is not UTF-7 is read as unlabelled. */
-	if (bad && !strcmp(name, "UTF-7")) {
+	/* Plain text labelled UTF-7 is more common than UTF-7, and its '+'
+	 * signs then decode to garbage: unless the text is UTF-7 as an
+	 * encoder writes it, it is read as unlabelled. */
+	if (!strcmp(name, "UTF-7") && (bad || !utf7_plausible(in, len))) {
 		buf_setlen(out, start);
 		degrade(in, len, out);
 		return 1;
