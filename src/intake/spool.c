@@ -182,6 +182,9 @@ int mail_canonicalize(const char *in, size_t len, struct buf *out,
 			buf_addc(out, c);
 		}
 	}
+	/* SMTP needs the last line ended; relays add it anyway */
+	if (out->len && out->data[out->len - 1] != '\n')
+		buf_add(out, "\r\n", 2);
 	return 0;
 }
 

@@ -113,7 +113,7 @@ static void line_ends(void **state)
 
 	(void)state;
 	mail_canonicalize(a, strlen(a), &out, &when);
-	assert_string_equal(out.data, "A: 1\r\nB: 2\r\n\r\nC: 3\r\n\r\nx");
+	assert_string_equal(out.data, "A: 1\r\nB: 2\r\n\r\nC: 3\r\n\r\nx\r\n");
 	assert_int_equal(when, -1);
 	buf_reset(&out);
 	mail_canonicalize(b, strlen(b), &out, &when);
