@@ -26,22 +26,26 @@ confer: build/main.o $(OBJS)
 
 build/%.o: src/%.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build-san/%.o: src/%.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
+	@echo "  CC san  $<"
+	@$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
 
 build-san/confer: build-san/main.o $(SANOBJS)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 build/unit/%: tests/unit/%.c $(OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(LIBS) -lcmocka
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(LIBS) -lcmocka
 
 build-san/unit/%: tests/unit/%.c $(SANOBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -o $@ $< $(SANOBJS) $(LIBS) -lcmocka
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) -O1 $(SAN) -o $@ $< $(SANOBJS) $(LIBS) -lcmocka
 
 build/tools/%: tests/tools/%.c $(OBJS)
 	@mkdir -p $(dir $@)

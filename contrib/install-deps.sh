@@ -5,7 +5,8 @@ set -e
 PKGS="gcc make pkg-config libc6-dev libdpkg-perl
 libetpan-dev libesmtp-dev libsqlite3-dev libconfig-dev libsodium-dev
 libmicrohttpd-dev libcmocka-dev sqlite3
-python3 python3-pytest python3-aiosmtpd python3-html5lib"
+python3 python3-pytest python3-aiosmtpd python3-html5lib
+chromium mhonarc"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

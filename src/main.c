@@ -64,8 +64,10 @@ int main(int argc, char **argv)
 		/* the MTA retries on 75: a broken configuration must not
 		 * bounce mail */
 		int fail = !strcmp(c->name, "receive") ? 75 : 78;
-		if (site_load(&site, config) < 0)
+		if (site_load(&site, config) < 0) {
+			site_release(&site);
 			return fail;
+		}
 		if (site_open_db(&site) < 0) {
 			site_release(&site);
 			return fail == 78 ? 75 : fail;

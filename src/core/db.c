@@ -99,7 +99,97 @@ static const char schema_v1[] =
 	" action TEXT NOT NULL,"
 	" detail TEXT NOT NULL DEFAULT '');";
 
-static const char *migrations[] = { NULL, schema_v1 };
+/* Version 2: moderation and self-service by mail (issue 3): list
+ * settings, accept/deny lists, held posts, tokens (stored hashed) and
+ * subscription requests. */
+static const char schema_v2[] =
+	"ALTER TABLE lists ADD COLUMN moderated INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lists ADD COLUMN nonmember_posts TEXT NOT NULL"
+	" DEFAULT 'hold' CHECK(nonmember_posts IN ('hold','reject','discard'));"
+	"ALTER TABLE lists ADD COLUMN moderate_new_members INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE lists ADD COLUMN subscription_policy TEXT NOT NULL"
+	" DEFAULT 'confirm_then_approve' CHECK(subscription_policy IN"
+	" ('open','confirm_then_approve','closed'));"
+	"ALTER TABLE lists ADD COLUMN notify_owners INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE subscriptions ADD COLUMN posts INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE access("
+	" list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	" pattern TEXT NOT NULL COLLATE NOCASE,"
+	" kind TEXT NOT NULL CHECK(kind IN ('accept','deny')),"
+	" PRIMARY KEY(list_id, pattern, kind));"
+	"CREATE TABLE held("
+	" id INTEGER PRIMARY KEY,"
+	" list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	" path TEXT NOT NULL,"
+	" sender TEXT NOT NULL,"
+	" from_addr TEXT NOT NULL,"
+	" subject TEXT NOT NULL DEFAULT '',"
+	" size INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" received INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'held' CHECK(state IN"
+	"  ('held','approved','rejected','discarded','expired')),"
+	" decided_by TEXT, decided_at INTEGER, decision_reason TEXT);"
+	"CREATE INDEX held_state ON held(state, list_id);"
+	"CREATE TABLE tokens("
+	" hash TEXT PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK(kind IN ('moderate','confirm','approve')),"
+	" list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	" target INTEGER NOT NULL,"
+	" address TEXT NOT NULL COLLATE NOCASE,"
+	" created INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" used INTEGER);"
+	"CREATE TABLE requests("
+	" id INTEGER PRIMARY KEY,"
+	" list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL CHECK(kind IN ('subscribe','unsubscribe')),"
+	" address TEXT NOT NULL COLLATE NOCASE,"
+	" requested_by TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'confirming' CHECK(state IN"
+	"  ('confirming','approving','done','refused','expired')),"
+	" created INTEGER NOT NULL,"
+	" decided_by TEXT, decided_at INTEGER);";
+
+/* Version 3: the archive's own state (issue 4), so that adding a message
+ * re-renders only what it touches: each message's thread, whether it was
+ * removed, the ids messages refer to (to find the threads a new message
+ * joins), and per-thread, per-month and per-author summaries. */
+static const char schema_v3[] =
+	"ALTER TABLE messages ADD COLUMN thread_id TEXT;"
+	"ALTER TABLE messages ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN removed_reason TEXT NOT NULL"
+	" DEFAULT '';"
+	"CREATE INDEX messages_thread ON messages(list_id, thread_id);"
+	"CREATE INDEX messages_from ON messages(list_id, from_addr);"
+	"CREATE INDEX messages_unthreaded ON messages(list_id)"
+	" WHERE thread_id IS NULL;"
+	"CREATE TABLE arch_refs("
+	" list_id INTEGER NOT NULL,"
+	" msgid TEXT NOT NULL,"
+	" message INTEGER NOT NULL,"
+	" PRIMARY KEY(list_id, msgid, message)) WITHOUT ROWID;"
+	"CREATE TABLE arch_threads("
+	" list_id INTEGER NOT NULL,"
+	" thread_id TEXT NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" count INTEGER NOT NULL,"
+	" first INTEGER NOT NULL,"
+	" last INTEGER NOT NULL,"
+	" participants TEXT NOT NULL,"
+	" PRIMARY KEY(list_id, thread_id));"
+	"CREATE INDEX arch_threads_last ON arch_threads(list_id, last);"
+	"CREATE INDEX arch_threads_first ON arch_threads(list_id, first,"
+	" thread_id);"
+	"CREATE TABLE arch_months("
+	" list_id INTEGER NOT NULL,"
+	" month TEXT NOT NULL,"
+	" count INTEGER NOT NULL,"
+	" PRIMARY KEY(list_id, month));";
+
+static const char *migrations[] = { NULL, schema_v1, schema_v2, schema_v3 };
 
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
 {

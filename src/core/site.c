@@ -59,10 +59,15 @@ static const struct setting settings[] = {
 	  1024, 1073741824 },
 	{ "list_defaults.footer", S_STR, OFF(default_footer), "", 0, 0 },
 	{ "list_defaults.language", S_STR, OFF(default_language), "en", 0, 0 },
+	{ "moderation.hold_days", S_LONG, OFF(hold_days), "14", 1, 365 },
+	{ "moderation.notify_sender", S_BOOL, OFF(hold_notice), "true", 0, 0 },
+	{ "moderation.reminders", S_BOOL, OFF(mod_reminders), "true", 0, 0 },
+	{ "moderation.confirm_days", S_LONG, OFF(confirm_days), "3", 1, 60 },
 };
 
 static const char *known_groups[] = { "delivery", "limits", "list_defaults",
-				      "sources", "subaddress_delimiter" };
+				      "moderation", "sources",
+				      "subaddress_delimiter" };
 
 static char *abs_path(const char *dir, const char *p)
 {

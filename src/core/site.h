@@ -33,6 +33,11 @@ struct site {
 	long default_max_size;
 	char *default_footer;
 	char *default_language;
+	/* moderation and requests by mail (issue 3) */
+	long hold_days;       /* a held post expires after this many days */
+	int hold_notice;      /* tell the sender a post awaits a moderator */
+	int mod_reminders;    /* one reminder a day while posts wait */
+	long confirm_days;    /* a confirmation token lives this long */
 	/* Maildir sources for `confer fetch` */
 	char **maildirs;
 	char **maildir_rcpts; /* the list address each source's mail is for */

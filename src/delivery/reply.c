@@ -1,4 +1,5 @@
 /* reply.c: building and queueing confer's own messages. */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -79,6 +80,52 @@ static void body_crlf(const char *text, int encode, struct buf *out)
 	buf_release(&crlf);
 }
 
+/* The encoding an attached message needs: message/rfc822 may only be
+ * 7bit, 8bit or binary (RFC 2046 section 5.2.1). */
+static const char *attach_cte(const char *msg, size_t len)
+{
+	size_t i, col = 0;
+	int eight = 0;
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)msg[i] > 126 || msg[i] == '\0')
+			eight = 1;
+		col = msg[i] == '\n' ? 0 : col + 1;
+		if (col > 998)
+			return "binary";
+	}
+	return eight ? "8bit" : "7bit";
+}
+
+static void text_part_headers(int encode, struct buf *out)
+{
+	buf_printf(out, "Content-Type: text/plain; charset=utf-8\r\n"
+		   "Content-Transfer-Encoding: %s\r\n\r\n",
+		   encode ? "quoted-printable" : "7bit");
+}
+
+/* multipart/mixed: the text, then the attached message as it was. */
+static void multipart_body(const struct reply *r, int encode,
+			   struct buf *out)
+{
+	char b[40];
+
+	snprintf(b, sizeof(b), "=_confer_%08x%08x", randombytes_random(),
+		 randombytes_random());
+	buf_printf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+		   "\r\nThis is a message in MIME format.\r\n\r\n--%s\r\n", b, b);
+	text_part_headers(encode, out);
+	body_crlf(r->body, encode, out);
+	buf_printf(out, "\r\n--%s\r\nContent-Type: message/rfc822\r\n"
+		   "Content-Disposition: attachment\r\n"
+		   "Content-Transfer-Encoding: %s\r\n\r\n", b,
+		   attach_cte(r->attach, r->attach_len));
+	buf_add(out, r->attach, r->attach_len);
+	if (r->attach_len && r->attach[r->attach_len - 1] != '\n')
+		buf_adds(out, "\r\n");
+	buf_printf(out, "\r\n--%s--\r\n", b);
+}
+
 void reply_build(const struct site *site, const struct reply *r,
 		 struct buf *out)
 {
@@ -88,6 +135,9 @@ void reply_build(const struct site *site, const struct reply *r,
 	header_encode(r->subject, strlen(r->subject), 9, &subj);
 	buf_printf(out, "From: \"%s list\" <%s@%s>\r\n", r->list, r->from_local,
 		   site->domain);
+	if (r->reply_to_local)
+		buf_printf(out, "Reply-To: <%s@%s>\r\n", r->reply_to_local,
+			   site->domain);
 	buf_printf(out, "To: <%s>\r\n", r->to);
 	buf_printf(out, "Subject: %s\r\n", subj.data);
 	date_header(out);
@@ -98,11 +148,13 @@ void reply_build(const struct site *site, const struct reply *r,
 			   r->in_reply_to, r->in_reply_to);
 	buf_printf(out, "Auto-Submitted: auto-replied\r\n"
 		   "X-Loop: %s@%s\r\n"
-		   "MIME-Version: 1.0\r\n"
-		   "Content-Type: text/plain; charset=utf-8\r\n"
-		   "Content-Transfer-Encoding: %s\r\n\r\n",
-		   r->list, site->domain, encode ? "quoted-printable" : "7bit");
-	body_crlf(r->body, encode, out);
+		   "MIME-Version: 1.0\r\n", r->list, site->domain);
+	if (r->attach) {
+		multipart_body(r, encode, out);
+	} else {
+		text_part_headers(encode, out);
+		body_crlf(r->body, encode, out);
+	}
 	buf_release(&subj);
 }
 

@@ -15,9 +15,17 @@ struct reply {
 	const char *subject;     /* UTF-8 */
 	const char *in_reply_to; /* Message-ID without <>, or NULL */
 	const char *body;        /* UTF-8 text, LF line ends */
+	/* Optional (zero them with memset when unused): */
+	const char *reply_to_local; /* Reply-To: LOCAL@DOMAIN, e.g. a token
+				       address; NULL for none */
+	const char *attach;      /* a message attached as message/rfc822 */
+	size_t attach_len;
 };
 
-/* Builds the message (CRLF) into out. */
+/* Builds the message (CRLF) into out: text/plain, or multipart/mixed
+ * with the attached message.  Text goes as 7bit when it is ASCII in short
+ * lines, else quoted-printable; lines are wrapped at spaces only, so an
+ * address or link on a short line of its own stays whole either way. */
 void reply_build(const struct site *site, const struct reply *r,
 		 struct buf *out);
 

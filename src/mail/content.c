@@ -348,6 +348,8 @@ static void text_part(struct walk *w, const struct leaf *lf, int html)
 			buf_adds(&done, lf_text);
 		}
 		free(lf_text);
+		if (done.len && done.data[done.len - 1] != '\n')
+			buf_addc(&done, '\n'); /* text ends its last line */
 		p->text = buf_detach(&done, NULL);
 	}
 	buf_release(&cs);

@@ -308,12 +308,18 @@ static char *msgid_read(const char *hdr, size_t len)
 /* A field's raw value, unfolded and made safe UTF-8; NULL if absent. */
 static char *raw_field(const char *hdr, size_t len, const char *name)
 {
-	struct buf raw = BUF_INIT;
+	struct buf raw = BUF_INIT, unfolded = BUF_INIT;
 	char *r = NULL;
+	size_t i;
 
-	if (content_header_raw(hdr, len, name, &raw) == 0)
-		r = clean_text(raw.data, raw.len);
+	if (content_header_raw(hdr, len, name, &raw) == 0) {
+		for (i = 0; i < raw.len; i++)
+			if (raw.data[i] != '\r' && raw.data[i] != '\n')
+				buf_addc(&unfolded, raw.data[i]);
+		r = clean_text(unfolded.data, unfolded.len);
+	}
 	buf_release(&raw);
+	buf_release(&unfolded);
 	return r;
 }
 

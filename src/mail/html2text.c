@@ -360,11 +360,11 @@ static int tag_is(const struct tag *t, const char *const *names, size_t nn)
 static const char *const raw_tags[] = { "script", "style", "title",
 					 "template", "xml" };
 static const char *const para_tags[] = {
-	"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "dl",
-	"pre", "blockquote", "hr", "form",
+	"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "blockquote",
+	"hr", "form",
 };
 static const char *const line_tags[] = {
-	"div", "tr", "li", "dt", "dd", "section", "article", "header",
+	"div", "tr", "li", "ul", "ol", "dl", "dt", "dd", "section", "article", "header",
 	"footer", "nav", "aside", "address", "figure", "figcaption",
 	"caption", "center", "main", "fieldset", "legend", "summary",
 	"details", "tbody", "thead", "tfoot",
@@ -441,6 +441,7 @@ static void link_close(struct h2t *h)
 			buf_addc(h->out, c);
 	}
 	buf_addc(h->out, '>');
+	h->pending_sp = 1;
 }
 
 static void list_item(struct h2t *h)
@@ -551,6 +552,10 @@ static size_t at_text(struct h2t *h, const char *s, size_t n, size_t i)
 	long cp;
 
 	while (i < n && s[i] != '<') {
+		/* Text ends <head> as it does in HTML5 parsing: a missing
+		 * </head> must not hide the message. */
+		if (h->in_head && !is_space(s[i]))
+			h->in_head = 0;
 		if (is_space(s[i])) {
 			if (!h->pre)
 				h2t_space(h);

@@ -74,6 +74,7 @@ static int notice(struct site *site, const struct list_info *li,
 		msgid.data[strcspn(msgid.data, "> \t")] = '\0';
 	}
 	buf_printf(&s, "%s-owner", li->name);
+	memset(&r, 0, sizeof(r));
 	r.list = li->name;
 	r.from_local = s.data;
 	r.to = e->sender;

@@ -173,11 +173,18 @@ def archive_threads(list_dir):
     list_dir = pathlib.Path(list_dir)
     lp = list_page(list_dir / "index.html")
     out = []
+    lp["wrong_thread_links"] = []
     for href, subject in lp["threads"]:
         tp = thread_page(list_dir / href)
         ids = []
         for perma in tp["permalinks"]:
             mp = message_page(list_dir / "msg" / (perma + ".html"))
             ids.append(mp["message_id"])
+            # the message page's "Whole thread" link leads back here
+            if mp["thread_url"] is None or (
+                    (list_dir / "msg" / mp["thread_url"]).resolve() !=
+                    (list_dir / href).resolve()):
+                lp["wrong_thread_links"].append(
+                    (perma, mp["thread_url"], href))
         out.append((href, ids))
     return out, lp

@@ -112,6 +112,27 @@ def test_from_address_is_case_insensitive(site, members):
     assert sorted(per_rcpt(list_copies(site))) == MEMBERS
 
 
+@pytest.mark.parametrize("frm", [
+    "alice@example.org",
+    "alice@example.org (Alice Liddell)",
+    "Alice <alice@example.org>",
+    '"Liddell, Alice" <alice@example.org>',
+    "=?utf-8?q?Al=C3=AFce?= <alice@example.org>",
+    "Alice\n <alice@example.org>",
+    "<@route1.example:alice@example.org>",
+    "Alice <@r1.example,@r2.example:alice@example.org>",
+])
+def test_from_syntax_variants_recognised(site, members, frm):
+    """RFC 5322 forms of one member's address (including the obsolete
+    route syntax of section 4.4, which parsers must accept)."""
+    site.post(make_message(frm=frm, subject="from variant"),
+              sender="alice@example.org")
+    rc, dec, err = site.run_once()
+    d = one_decision(dec, err)
+    assert d["outcome"] == "accepted", "From: %r -> %r" % (frm, d)
+    assert sorted(per_rcpt(list_copies(site))) == MEMBERS
+
+
 @pytest.mark.parametrize("subject,expected", [
     ("[network] already tagged", "[network] already tagged"),
     ("Re: [network] reply", "Re: [network] reply"),

@@ -101,8 +101,10 @@ def test_threads_newest_activity_first(posters):
         "Topic 0", "Topic 5", "Topic 4", "Topic 3", "Topic 2", "Topic 1"]
     lasts = [t["last"] for t in th]
     assert lasts == sorted(lasts, reverse=True)
-    lp = list_page(site.archive / "network" / "index.html")
+    threads, lp = archive_threads(site.archive / "network")
     assert [s for h, s in lp["threads"]] == [t["subject"] for t in th]
+    assert lp["wrong_thread_links"] == [], \
+        "message pages whose 'Whole thread' link is another thread"
 
 
 def test_archive_pages(posters):
@@ -111,6 +113,8 @@ def test_archive_pages(posters):
     ldir = site.archive / "network"
     threads, lp = archive_threads(ldir)
     assert lp["count"] == 5 and lp["threads_count"] == 2, lp
+    assert lp["wrong_thread_links"] == [], \
+        "message pages whose 'Whole thread' link is another thread"
     assert [strip_ids(ids) for href, ids in threads] == [
         ["root@example.org", "r1@example.org", "r11@example.org",
          "r2@example.org"], ["other@example.org"]]

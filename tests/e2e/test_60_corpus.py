@@ -149,6 +149,9 @@ def test_notmuch_archive_pages(notmuch):
     assert lp["count"] == 52 and lp["threads_count"] == 24, (
         lp["count"], lp["threads_count"])
     assert len(threads) == 24
+    assert lp["wrong_thread_links"] == [], \
+        "message pages whose 'Whole thread' link is another thread: %s" % (
+            lp["wrong_thread_links"][:5],)
     ids = [i.strip("<>") for href, t in threads for i in t]
     assert len(ids) == 52 and len(set(ids)) == 52
     expected = {msgid_of(r) for r in notmuch["raws"]}
@@ -410,6 +413,7 @@ def test_corpus_archive_pages_parse(whole):
         js = site.threads(lst)
         assert lp["threads_count"] == len(js) == len(threads), lst
         assert sum(len(t) for h, t in threads) == lp["count"], lst
+        assert lp["wrong_thread_links"] == [], (lst, lp["wrong_thread_links"])
         total += lp["count"]
     accepted = sum(1 for d in whole["dec"] if d["outcome"] == "accepted")
     assert total == accepted
