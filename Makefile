@@ -80,5 +80,11 @@ bench: deps
 	$(MAKE) all
 	$(PYTHON) tests/bench/run.py
 
+PREFIX ?= /usr/local
+install: confer
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/confer/archive-templates
+	install -m 0755 confer $(DESTDIR)$(PREFIX)/bin/confer
+	install -m 0644 archive-templates/* $(DESTDIR)$(PREFIX)/share/confer/archive-templates/
+
 clean:
 	rm -rf build build-san confer demo

@@ -156,17 +156,24 @@ static void add_list_headers(const struct site *site,
 	buf_release(&url);
 }
 
+/* Queues one delivery per member.  A member who already gets the same
+ * message through another list (a cross-post, even one the MTA split
+ * into separate deliveries) is not sent a second copy. */
 static int queue_members(struct site *site, const struct list_info *li,
 			 long long rowid, const char *copy, const char *sender)
 {
 	sqlite3_stmt *st = db_prepare(site->db, "SELECT a.address FROM "
 		"subscriptions s JOIN addresses a ON a.id = s.address_id "
-		"WHERE s.list_id = ? AND s.delivery = 'each'");
+		"WHERE s.list_id = ?1 AND s.delivery = 'each' AND NOT EXISTS ("
+		"SELECT 1 FROM messages m JOIN deliveries d ON d.message_id = "
+		"m.id WHERE m.content_hash = (SELECT content_hash FROM messages "
+		"WHERE id = ?2) AND m.id != ?2 AND d.rcpt = a.address)");
 	int rc = 0, n = 0;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, li->id);
+	sqlite3_bind_int64(st, 2, rowid);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		rc = queue_add(site->db, rowid, copy, sender, db_col_text(st, 0));
 		n++;
