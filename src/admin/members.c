@@ -133,9 +133,9 @@ static int network_member(sqlite3 *db, const struct list_info *li,
 	return rc == 1;
 }
 
-static int add_in_tx(struct site *site, const struct list_info *li,
-		     const char *address, const char *name, const char *role,
-		     struct buf *err)
+int member_add_tx(struct site *site, const struct list_info *li,
+		  const char *address, const char *name, const char *role,
+		  struct buf *err)
 {
 	long long person = 0, addr_id = 0;
 	int found = find_address(site->db, address, &person, &addr_id);
@@ -177,7 +177,7 @@ int member_add(struct site *site, const char *list, const char *address,
 		buf_printf(err, "database busy");
 		return -1;
 	}
-	rc = add_in_tx(site, &li, address, name, role, err);
+	rc = member_add_tx(site, &li, address, name, role, err);
 	if (rc == 0 && db_commit(site->db) < 0)
 		rc = -1;
 	if (rc != 0)
@@ -206,6 +206,19 @@ static int unsubscribe(sqlite3 *db, const struct list_info *li,
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int member_remove_tx(struct site *site, const struct list_info *li,
+		     const char *address)
+{
+	long long person = 0, addr_id = 0;
+	int rc = find_address(site->db, address, &person, &addr_id);
+
+	if (rc == 0 && subscribed(site->db, li->id, person) != 1)
+		rc = 1;
+	if (rc == 0)
+		rc = unsubscribe(site->db, li, person);
+	return rc;
 }
 
 int member_remove(struct site *site, const char *list, const char *address,

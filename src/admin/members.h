@@ -16,6 +16,18 @@ struct site;
 int member_add(struct site *site, const char *list, const char *address,
 	       const char *name, const char *role, struct buf *err);
 
+/* member_add inside the caller's transaction, for a list already looked
+ * up: 0 added, 1 already subscribed, -2 refused (reason in err), -1 on a
+ * database error. */
+int member_add_tx(struct site *site, const struct list_info *li,
+		  const char *address, const char *name, const char *role,
+		  struct buf *err);
+
+/* Ends a subscription inside the caller's transaction (for the network
+ * list also every sub-list one): 0, 1 when not subscribed, -1. */
+int member_remove_tx(struct site *site, const struct list_info *li,
+		     const char *address);
+
 /* Ends a subscription; for the network list also every sub-list one.
  * Returns 0, 1 when there was no such subscription, -1 on error. */
 int member_remove(struct site *site, const char *list, const char *address,

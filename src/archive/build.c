@@ -1,444 +1,26 @@
-/* build.c: the static archive of a list: list page, month pages, thread
- * pages and message pages, from templates.  Pages that did not change are
- * not rewritten, so a rebuild touches only what a new message changed. */
+/* build.c: the archive of a list, built in full or updated.  An update
+ * threads only the new messages together with the threads they connect
+ * to (threads are connected parts of the reference graph, so this gives
+ * what a full threading would), records the result in the database
+ * (state.c) and renders only the pages whose content it changes. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "admin/lists.h"
 #include "archive/build.h"
 #include "archive/index.h"
+#include "archive/render.h"
+#include "archive/state.h"
 #include "archive/template.h"
-#include "archive/text_html.h"
 #include "core/db.h"
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/site.h"
 #include "core/util.h"
-#include "mail/content.h"
 
-struct builder {
-	struct site *site;
-	const struct list_info *li;
-	struct arch_index ix;
-	struct tset *ts;
-	struct buf dir;     /* archive/LIST */
-	char **names;       /* per message: the author as pages show it */
-	int errors;
-};
-
-static void fmt_date(time_t t, struct buf *out)
-{
-	struct tm tm;
-	char s[32];
-
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%d %H:%M UTC", &tm);
-	buf_adds(out, s);
-}
-
-static void set_date(struct tctx *c, const char *name, time_t t)
-{
-	struct buf b = BUF_INIT;
-
-	fmt_date(t, &b);
-	tctx_set(c, name, b.data);
-	buf_release(&b);
-}
-
-static void set_common(struct builder *b, struct tctx *c, const char *root)
-{
-	tctx_set(c, "root", root);
-	tctx_set(c, "lang", b->li ? b->li->language : "en");
-	tctx_set(c, "domain", b->site->domain);
-	if (b->li) {
-		tctx_set(c, "list.name", b->li->name);
-		tctx_set(c, "list.description", b->li->description);
-		tctx_setf(c, "list.address", "%s@%s", b->li->name,
-			  b->site->domain);
-	}
-}
-
-static const char *author(struct builder *b, const struct arch_msg *m)
-{
-	return b->names[m - b->ix.msgs];
-}
-
-/* Pages show names; an address only where the site allows it, else only
- * its local part when the sender gave no name. */
-static char *author_of(const struct site *site, const struct arch_msg *m)
-{
-	const char *at;
-
-	if (m->from_name[0])
-		return xstrdup(m->from_name);
-	if (site->show_addresses)
-		return xstrdup(m->from_addr);
-	at = strchr(m->from_addr, '@');
-	return at ? xstrndup(m->from_addr, (size_t)(at - m->from_addr)) :
-		    xstrdup(m->from_addr[0] ? m->from_addr : "unknown");
-}
-
-static void write_page(struct builder *b, const char *rel,
-		       const char *tpl, struct tctx *c)
-{
-	struct buf out = BUF_INIT, err = BUF_INIT, path = BUF_INIT;
-
-	if (tset_render(b->ts, tpl, c, &out, &err) < 0) {
-		log_error("archive: template %s: %s", tpl, err.data);
-		b->errors++;
-	} else {
-		path_join(&path, b->dir.data, rel);
-		if (write_file_if_changed(path.data, out.data, out.len) < 0) {
-			log_error("archive: cannot write \"%s\": %s", path.data,
-				  strerror(errno));
-			b->errors++;
-		}
-	}
-	buf_release(&out);
-	buf_release(&err);
-	buf_release(&path);
-}
-
-static void msg_summary(struct builder *b, struct tctx *c, int i,
-			const char *root)
-{
-	const struct arch_msg *m = &b->ix.msgs[i];
-	struct buf s = BUF_INIT;
-
-	subject_clean(m->subject, b->li->name, 0, &s);
-	tctx_set(c, "subject", s.data);
-	tctx_set(c, "author", author(b, m));
-	set_date(c, "date", m->date);
-	tctx_setf(c, "url", "%smsg/%s.html", root, m->permalink);
-	tctx_set(c, "permalink", m->permalink);
-	buf_release(&s);
-}
-
-struct tree_ctx {
-	struct builder *b;
-	struct buf *html;
-	int depth;
-	const char *current;    /* permalink to mark, or NULL */
-};
-
-static void tree_node(struct tree_ctx *t, struct thread_node *n)
-{
-	struct thread_node *ch;
-
-	buf_adds(t->html, "<li>");
-	if (n->msg < 0) {
-		buf_adds(t->html, "<span class=\"missing\">message not in "
-			 "archive</span>");
-	} else {
-		const struct arch_msg *m = &t->b->ix.msgs[n->msg];
-		struct buf s = BUF_INIT;
-		int cur = t->current && !strcmp(t->current, m->permalink);
-		subject_clean(m->subject, t->b->li->name, 0, &s);
-		buf_printf(t->html, "<a href=\"../msg/%s.html\"%s>", m->permalink,
-			   cur ? " aria-current=\"page\"" : "");
-		html_escape(s.data, s.len, t->html);
-		buf_adds(t->html, "</a> <span class=\"who\">");
-		html_escape(author(t->b, m), strlen(author(t->b, m)), t->html);
-		buf_adds(t->html, "</span> <time>");
-		buf_reset(&s);
-		fmt_date(m->date, &s);
-		buf_add(t->html, s.data, s.len);
-		buf_adds(t->html, "</time>");
-		buf_release(&s);
-	}
-	if (n->child) {
-		buf_adds(t->html, "<ul>");
-		for (ch = n->child; ch; ch = ch->next)
-			tree_node(t, ch);
-		buf_adds(t->html, "</ul>");
-	}
-	buf_adds(t->html, "</li>");
-}
-
-static void tree_html(struct builder *b, struct thread_node *root,
-		      const char *current, struct buf *out)
-{
-	struct tree_ctx t = { b, out, 0, current };
-
-	buf_adds(out, "<ul class=\"tree\">");
-	tree_node(&t, root);
-	buf_adds(out, "</ul>");
-}
-
-static void body_html(struct builder *b, const struct arch_msg *m,
-		      struct tctx *c)
-{
-	struct buf raw = BUF_INIT, path = BUF_INIT, html = BUF_INIT;
-	struct content ct;
-	size_t i;
-
-	path_join(&path, b->site->store_dir, m->path);
-	if (read_file(path.data, (size_t)1 << 30, &raw) < 0) {
-		log_error("archive: cannot read \"%s\": %s", path.data,
-			  strerror(errno));
-		b->errors++;
-		buf_adds(&html, "<p class=\"missing\">(the stored message could "
-			 "not be read)</p>");
-	} else {
-		content_parse(raw.data, raw.len, &ct);
-		for (i = 0; i < ct.nparts; i++) {
-			const struct content_part *p = &ct.parts[i];
-			struct tctx *pc = tctx_push(c, "parts");
-			if (p->kind == PART_TEXT) {
-				buf_reset(&html);
-				text_to_html(p->text, &html);
-				tctx_set_html(pc, "text", html.data);
-				tctx_set_bool(pc, "from_html", p->from_html);
-			} else if (p->kind == PART_ATTACHMENT) {
-				tctx_set(pc, "attachment", p->filename ?
-					 p->filename : "attachment");
-				tctx_set(pc, "type", p->mime_type);
-				tctx_setf(pc, "size", "%zu", p->data_len);
-			} else if (p->kind == PART_MESSAGE) {
-				tctx_set_bool(pc, "forward", 1);
-				tctx_set(pc, "fwd_from", p->msg_from ? p->msg_from : "");
-				tctx_set(pc, "fwd_subject", p->msg_subject ?
-					 p->msg_subject : "");
-				tctx_set(pc, "fwd_date", p->msg_date ? p->msg_date : "");
-			} else {
-				tctx_set_bool(pc, "forward_end", 1);
-			}
-		}
-		content_release(&ct);
-		buf_reset(&html);
-	}
-	if (html.len)
-		tctx_set_html(c, "error", html.data);
-	buf_release(&raw);
-	buf_release(&path);
-	buf_release(&html);
-}
-
-static void message_ctx(struct builder *b, int i, struct tctx *c,
-			const char *root)
-{
-	const struct arch_msg *m = &b->ix.msgs[i];
-
-	msg_summary(b, c, i, root);
-	tctx_set(c, "message_id", m->message_id);
-	if (b->site->show_addresses)
-		tctx_set(c, "address", m->from_addr);
-	body_html(b, m, c);
-}
-
-static void message_page(struct builder *b, int i)
-{
-	const struct arch_msg *m = &b->ix.msgs[i];
-	const struct arch_thread *t = &b->ix.threads[b->ix.thread_of[i]];
-	struct thread_node *n = b->ix.ts.node_of[i], *ch;
-	struct tctx *c = tctx_new();
-	struct buf rel = BUF_INIT, tree = BUF_INIT;
-
-	set_common(b, c, "../../");
-	message_ctx(b, i, c, "../");
-	tctx_setf(c, "thread_url", "../thread/%s.html", t->id);
-	tctx_setf(c, "permalink_url", "%s%s/msg/%s.html", b->site->base_url,
-		  b->li->name, m->permalink);
-	if (n->parent && n->parent->msg >= 0)
-		msg_summary(b, tctx_map(c, "parent"), n->parent->msg, "../");
-	for (ch = n->child; ch; ch = ch->next)
-		if (ch->msg >= 0)
-			msg_summary(b, tctx_push(c, "replies"), ch->msg, "../");
-	tree_html(b, t->root, m->permalink, &tree);
-	tctx_set_html(c, "tree", tree.data);
-	buf_reset(&rel);
-	subject_clean(m->subject, b->li->name, 0, &rel);
-	tctx_setf(c, "title", "%s – %s", rel.data, b->li->name);
-	buf_reset(&rel);
-	buf_printf(&rel, "msg/%s.html", m->permalink);
-	write_page(b, rel.data, "message.html", c);
-	tctx_free(c);
-	buf_release(&rel);
-	buf_release(&tree);
-}
-
-static void collect(struct thread_node *n, void *arg)
-{
-	void **a = arg;
-	struct builder *b = a[0];
-	struct tctx *c = a[1];
-
-	if (n->msg >= 0) {
-		struct tctx *mc = tctx_push(c, "messages");
-		message_ctx(b, n->msg, mc, "../");
-		tctx_setf(mc, "depth", "%d", n->depth);
-	}
-}
-
-static void thread_page(struct builder *b, size_t ti)
-{
-	const struct arch_thread *t = &b->ix.threads[ti];
-	struct tctx *c = tctx_new();
-	struct buf rel = BUF_INIT, tree = BUF_INIT, s = BUF_INIT;
-	void *arg[2] = { b, c };
-
-	set_common(b, c, "../../");
-	subject_clean(b->ix.msgs[t->first_msg].subject, b->li->name, 1, &s);
-	tctx_set(c, "subject", s.data);
-	tctx_setf(c, "title", "%s – %s", s.data, b->li->name);
-	tctx_setf(c, "count", "%zu", t->count);
-	tree_html(b, t->root, NULL, &tree);
-	tctx_set_html(c, "tree", tree.data);
-	thread_walk(t->root, collect, arg);
-	if (ti > 0)
-		tctx_setf(c, "newer_url", "%s.html", b->ix.threads[ti - 1].id);
-	if (ti + 1 < b->ix.nthreads)
-		tctx_setf(c, "older_url", "%s.html", b->ix.threads[ti + 1].id);
-	buf_printf(&rel, "thread/%s.html", t->id);
-	write_page(b, rel.data, "thread.html", c);
-	tctx_free(c);
-	buf_release(&rel);
-	buf_release(&tree);
-	buf_release(&s);
-}
-
-static void participants(struct builder *b, struct thread_node *n,
-			 struct buf *out, int *count)
-{
-	struct thread_node *ch;
-
-	if (n->msg >= 0 && *count < 6) {
-		const char *a = author(b, &b->ix.msgs[n->msg]);
-		if (!strstr(out->data, a)) {
-			buf_printf(out, "%s%s", out->len ? ", " : "", a);
-			(*count)++;
-		}
-	}
-	for (ch = n->child; ch; ch = ch->next)
-		participants(b, ch, out, count);
-}
-
-static void thread_row(struct builder *b, struct tctx *c, size_t ti,
-		       const char *prefix)
-{
-	const struct arch_thread *t = &b->ix.threads[ti];
-	struct buf s = BUF_INIT, who = BUF_INIT;
-	int n = 0;
-
-	subject_clean(b->ix.msgs[t->first_msg].subject, b->li->name, 1, &s);
-	participants(b, t->root, &who, &n);
-	tctx_set(c, "subject", s.data);
-	tctx_setf(c, "url", "%sthread/%s.html", prefix, t->id);
-	tctx_setf(c, "replies", "%zu", t->count - 1);
-	tctx_set(c, "participants", who.data);
-	set_date(c, "first", t->first);
-	set_date(c, "last", t->last);
-	buf_release(&s);
-	buf_release(&who);
-}
-
-static void month_of(time_t t, char out[8])
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 8, "%Y-%m", &tm);
-}
-
-static int by_month_then_time(const void *a, const void *b, void *arg)
-{
-	const struct arch_msg *ms = arg;
-	int x = *(const int *)a, y = *(const int *)b;
-
-	if (ms[x].received != ms[y].received)
-		return ms[x].received < ms[y].received ? -1 : 1;
-	return strcmp(ms[x].permalink, ms[y].permalink);
-}
-
-static void sort_by_received(struct builder *b, int *order)
-{
-	size_t i, j;
-
-	/* insertion sort over an almost sorted array (rows come in order of
-	 * arrival): cheap, stable and needs no qsort_r */
-	for (i = 0; i < b->ix.n; i++)
-		order[i] = (int)i;
-	for (i = 1; i < b->ix.n; i++) {
-		int v = order[i];
-		for (j = i; j > 0 && by_month_then_time(&order[j - 1], &v,
-							b->ix.msgs) > 0; j--)
-			order[j] = order[j - 1];
-		order[j] = v;
-	}
-}
-
-static void month_pages(struct builder *b, struct tctx *list_ctx)
-{
-	int *order = xcalloc(b->ix.n ? b->ix.n : 1, sizeof(int));
-	struct tctx *c = NULL;
-	char cur[8] = "", m[8];
-	size_t i;
-
-	sort_by_received(b, order);
-	for (i = 0; i <= b->ix.n; i++) {
-		if (i < b->ix.n)
-			month_of(b->ix.msgs[order[i]].received, m);
-		if (c && (i == b->ix.n || strcmp(m, cur))) {
-			struct buf rel = BUF_INIT;
-			buf_printf(&rel, "%s.html", cur);
-			write_page(b, rel.data, "month.html", c);
-			tctx_free(c);
-			buf_release(&rel);
-			c = NULL;
-		}
-		if (i == b->ix.n)
-			break;
-		if (!c) {
-			struct tctx *mc = tctx_push(list_ctx, "months");
-			memcpy(cur, m, sizeof(cur));
-			tctx_set(mc, "month", cur);
-			tctx_setf(mc, "url", "%s.html", cur);
-			c = tctx_new();
-			set_common(b, c, "../");
-			tctx_set(c, "month", cur);
-			tctx_setf(c, "title", "%s: %s", b->li->name, cur);
-		}
-		msg_summary(b, tctx_push(c, "messages"), order[i], "");
-	}
-	free(order);
-}
-
-static void list_page(struct builder *b)
-{
-	struct tctx *c = tctx_new();
-	size_t i;
-
-	set_common(b, c, "../");
-	tctx_setf(c, "title", "%s – %s", b->li->name, b->site->domain);
-	tctx_setf(c, "count", "%zu", b->ix.n);
-	tctx_setf(c, "threads_count", "%zu", b->ix.nthreads);
-	for (i = 0; i < b->ix.nthreads; i++)
-		thread_row(b, tctx_push(c, "threads"), i, "");
-	month_pages(b, c);
-	write_page(b, "index.html", "list.html", c);
-	tctx_free(c);
-}
-
-static int make_dirs(struct builder *b)
-{
-	struct buf p = BUF_INIT;
-	int rc;
-
-	path_join(&b->dir, b->site->archive_dir, b->li->name);
-	path_join(&p, b->dir.data, "msg");
-	rc = mkdir_p(p.data, 02775);
-	buf_reset(&p);
-	path_join(&p, b->dir.data, "thread");
-	if (rc == 0)
-		rc = mkdir_p(p.data, 02775);
-	if (rc < 0)
-		log_error("archive: cannot create \"%s\": %s", p.data,
-			  strerror(errno));
-	buf_release(&p);
-	return rc;
-}
+/* More new messages than this and a rebuild is quicker than an update. */
+#define UPDATE_MAX_NEW 2000
 
 static struct tset *open_templates(struct site *site)
 {
@@ -452,107 +34,352 @@ static struct tset *open_templates(struct site *site)
 	return ts;
 }
 
-static int copy_static(struct site *site, struct tset *ts)
+static int make_dirs(const char *dir)
 {
-	struct tctx *c = tctx_new();
-	struct buf out = BUF_INIT, err = BUF_INIT, path = BUF_INIT;
-	int rc = tset_render(ts, "style.css", c, &out, &err);
+	static const char *subs[] = { "msg", "thread", "att", "author" };
+	struct buf p = BUF_INIT;
+	size_t i;
+	int rc = 0;
 
+	for (i = 0; rc == 0 && i < ARRAY_SIZE(subs); i++) {
+		buf_reset(&p);
+		path_join(&p, dir, subs[i]);
+		rc = mkdir_p(p.data, 02775);
+	}
 	if (rc < 0)
-		log_error("archive: style.css: %s", err.data);
-	path_join(&path, site->archive_dir, "style.css");
-	if (rc == 0 && write_file_if_changed(path.data, out.data, out.len) < 0)
-		rc = -1;
-	tctx_free(c);
-	buf_release(&out);
-	buf_release(&err);
-	buf_release(&path);
+		log_error("archive: cannot create \"%s\": %s", p.data,
+			  strerror(errno));
+	buf_release(&p);
 	return rc;
 }
 
-static int build_list(struct site *site, struct tset *ts,
-		      const struct list_info *li)
+static int copy_static(struct site *site, struct tset *ts)
 {
-	struct builder b;
-	size_t i;
+	struct arender r;
+	struct tctx *c = tctx_new();
 
-	memset(&b, 0, sizeof(b));
-	b.site = site;
-	b.li = li;
-	b.ts = ts;
-	buf_init(&b.dir);
-	if (make_dirs(&b) < 0 || arch_index_load(site->db, li->id, &b.ix) < 0) {
-		buf_release(&b.dir);
-		return -1;
+	arender_init(&r, site, NULL, ts);
+	if (mkdir_p(site->archive_dir, 02775) < 0) {
+		log_error("archive: cannot create \"%s\": %s", site->archive_dir,
+			  strerror(errno));
+		r.errors++;
+	} else {
+		ar_write(&r, "style.css", "style.css", c);
 	}
-	b.names = xcalloc(b.ix.n ? b.ix.n : 1, sizeof(char *));
-	for (i = 0; i < b.ix.n; i++)
-		b.names[i] = author_of(site, &b.ix.msgs[i]);
-	for (i = 0; i < b.ix.n; i++)
-		message_page(&b, (int)i);
-	for (i = 0; i < b.ix.nthreads; i++)
-		thread_page(&b, i);
-	list_page(&b);
-	for (i = 0; i < b.ix.n; i++)
-		free(b.names[i]);
-	free(b.names);
-	arch_index_release(&b.ix);
-	buf_release(&b.dir);
-	return b.errors ? -1 : 0;
-}
-
-struct home {
-	struct site *site;
-	struct tctx *c;
-};
-
-static void home_row(const struct list_info *li, int depth, void *arg)
-{
-	struct home *h = arg;
-	struct tctx *r = tctx_push(h->c, "lists");
-	sqlite3_stmt *st;
-
-	tctx_set(r, "name", li->name);
-	tctx_set(r, "description", li->description);
-	tctx_setf(r, "depth", "%d", depth);
-	tctx_set_bool(r, "sub", depth > 0);
-	tctx_setf(r, "members", "%lld", list_member_count(h->site->db, li->id));
-	st = db_prepare(h->site->db, "SELECT count(*), max(received) FROM "
-			"messages WHERE list_id = ?");
-	if (st) {
-		sqlite3_bind_int64(st, 1, li->id);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			tctx_setf(r, "messages", "%lld", sqlite3_column_int64(st, 0));
-			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-				set_date(r, "last", (time_t)sqlite3_column_int64(st, 1));
-		}
-		sqlite3_finalize(st);
-	}
+	tctx_free(c);
+	arender_release(&r);
+	return r.errors ? -1 : 0;
 }
 
 static int home_page(struct site *site, struct tset *ts)
 {
-	struct builder b;
-	struct home h;
-	int rc;
+	struct arender r;
 
-	memset(&b, 0, sizeof(b));
-	b.site = site;
-	b.ts = ts;
-	buf_init(&b.dir);
-	buf_adds(&b.dir, site->archive_dir);
-	h.site = site;
-	h.c = tctx_new();
-	set_common(&b, h.c, "");
-	tctx_setf(h.c, "title", "Lists of %s", site->domain);
-	rc = list_each(site->db, home_row, &h);
-	write_page(&b, "index.html", "home.html", h.c);
-	tctx_free(h.c);
-	buf_release(&b.dir);
-	return rc < 0 || b.errors ? -1 : 0;
+	arender_init(&r, site, NULL, ts);
+	ar_home(&r);
+	arender_release(&r);
+	return r.errors ? -1 : 0;
 }
 
-int archive_build_list(struct site *site, const char *list)
+/* The months and authors of the messages a render must cover.  A month
+ * whose only change is one new message at its end gets that message
+ * appended to its mbox (append[i], parallel to months), instead of an
+ * mbox read back from every message of the month. */
+struct touched {
+	struct strset months, authors;
+	struct arch_msg *append;   /* per month: rowid 0 = write it whole */
+};
+
+static void touch_msg(struct touched *t, const struct arch_msg *m)
+{
+	char month[8];
+	size_t i, n = t->months.n;
+
+	ar_month(m->received, month);
+	strset_add(&t->months, month);
+	strset_add(&t->authors, m->from_addr);
+	if (t->months.n > n) {
+		t->append = xreallocarray(t->append, t->months.n,
+					  sizeof(*t->append));
+		memset(&t->append[n], 0, sizeof(*t->append));
+		if (!m->thread_id && !m->removed) {
+			/* borrowed: the index outlives the render */
+			t->append[n] = *m;
+		}
+		return;
+	}
+	for (i = 0; i < t->months.n; i++)
+		if (!strcmp(t->months.s[i], month))
+			t->append[i].rowid = 0;
+}
+
+static void touched_release(struct touched *t)
+{
+	strset_release(&t->months);
+	strset_release(&t->authors);
+	free(t->append);
+}
+
+static void render_summaries(struct arender *r, struct touched *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->months.n; i++) {
+		ar_month_page(r, t->months.s[i]);
+		if (!t->append || !t->append[i].rowid ||
+		    ar_month_mbox_append(r, t->months.s[i], &t->append[i]))
+			ar_month_mbox(r, t->months.s[i]);
+	}
+	for (i = 0; i < t->authors.n; i++)
+		ar_author_page(r, t->authors.s[i]);
+	ar_list_page(r);
+	ar_list_feed(r);
+}
+
+static int all_authors(struct site *site, const struct list_info *li,
+		       struct touched *t)
+{
+	sqlite3_stmt *st = db_prepare(site->db, "SELECT DISTINCT from_addr "
+		"FROM messages WHERE list_id = ?");
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, li->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strset_add(&t->authors, db_col_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int all_months(struct site *site, const struct list_info *li,
+		      struct touched *t)
+{
+	sqlite3_stmt *st = db_prepare(site->db, "SELECT DISTINCT "
+		"strftime('%Y-%m', received, 'unixepoch') FROM messages WHERE "
+		"list_id = ? ORDER BY 1");
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, li->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strset_add(&t->months, db_col_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int rebuild(struct site *site, struct tset *ts,
+		   const struct list_info *li)
+{
+	struct arender r;
+	struct arch_index ix;
+	struct touched t;
+	struct strset none = { 0 };
+	size_t i;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	arender_init(&r, site, li, ts);
+	rc = make_dirs(r.dir.data);
+	if (rc == 0)
+		rc = arch_index_load(site->db, li->id, &ix);
+	if (rc == 0) {
+		rc = astate_save(site, li->id, li->name, &ix, &none, &none, 1);
+		for (i = 0; rc == 0 && i < ix.nthreads; i++)
+			ar_thread(&r, &ix, i, NULL);
+		arch_index_release(&ix);
+	}
+	/* authors are listed before months: strset lookups stay cheap for
+	 * months, and authors of a big list are many */
+	if (rc == 0 && (all_months(site, li, &t) < 0 ||
+			all_authors(site, li, &t) < 0))
+		rc = -1;
+	if (rc == 0)
+		render_summaries(&r, &t);
+	touched_release(&t);
+	arender_release(&r);
+	return rc < 0 || r.errors ? -1 : 0;
+}
+
+/* What an update must render for the threads in ix. */
+struct plan {
+	unsigned char *want;        /* per message: its page */
+	struct strset ids;          /* thread ids after */
+	struct strset neighbours;   /* threads whose prev/next links change */
+	struct touched t;
+};
+
+static void mark(struct plan *p, const struct arch_index *ix,
+		 struct thread_node *n)
+{
+	if (n && n->msg >= 0)
+		p->want[n->msg] = 1;
+	(void)ix;
+}
+
+/* A message changed when it is new or its thread id changed: its page,
+ * its parent's and its replies' pages (their links), its month and its
+ * author page must be rendered again. */
+static void plan_thread(struct plan *p, const struct arch_index *ix,
+			size_t ti)
+{
+	const struct arch_thread *t = &ix->threads[ti];
+	size_t i;
+
+	strset_add(&p->ids, t->id);
+	for (i = 0; i < ix->n; i++) {
+		const struct arch_msg *m = &ix->msgs[i];
+		struct thread_node *n, *ch;
+		if ((size_t)ix->thread_of[i] != ti ||
+		    (m->thread_id && !strcmp(m->thread_id, t->id)))
+			continue;
+		n = ix->ts.node_of[i];
+		mark(p, ix, n);
+		mark(p, ix, n->parent);
+		for (ch = n->child; ch; ch = ch->next)
+			mark(p, ix, ch);
+		touch_msg(&p->t, m);
+	}
+}
+
+static void plan_release(struct plan *p)
+{
+	free(p->want);
+	strset_release(&p->ids);
+	strset_release(&p->neighbours);
+	touched_release(&p->t);
+}
+
+/* Thread pages next to the changed threads, before and after: only their
+ * prev/next links change, so they are rendered without message pages. */
+static int render_neighbours(struct arender *r, struct plan *p)
+{
+	struct strset todo = { 0 };
+	struct arch_index ix;
+	unsigned char *none;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < p->neighbours.n; i++)
+		if (!strset_has(&p->ids, p->neighbours.s[i]))
+			strset_add(&todo, p->neighbours.s[i]);
+	if (todo.n && arch_index_load_threads(r->site->db, r->li->id, todo.s,
+					      todo.n, &ix) == 0) {
+		none = xcalloc(ix.n ? ix.n : 1, 1);
+		for (i = 0; i < ix.nthreads; i++)
+			ar_thread(r, &ix, i, none);
+		free(none);
+		arch_index_release(&ix);
+	} else if (todo.n) {
+		rc = -1;
+	}
+	strset_release(&todo);
+	return rc;
+}
+
+static int neighbours_of(struct site *site, long long list_id,
+			 const struct strset *ids, struct strset *out)
+{
+	size_t i;
+
+	for (i = 0; i < ids->n; i++)
+		if (astate_neighbours(site->db, list_id, ids->s[i], out) < 0)
+			return -1;
+	return 0;
+}
+
+static void drop_thread_files(struct arender *r, const char *id)
+{
+	static const char *exts[] = { "html", "atom", "mbox" };
+	struct buf rel = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(exts); i++) {
+		buf_reset(&rel);
+		buf_printf(&rel, "thread/%s.%s", id, exts[i]);
+		ar_unlink(r, rel.data);
+	}
+	buf_release(&rel);
+}
+
+static int update(struct site *site, struct tset *ts,
+		  const struct list_info *li, struct strset *old)
+{
+	struct arender r;
+	struct arch_index ix;
+	struct plan p;
+	size_t i;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	arender_init(&r, site, li, ts);
+	rc = make_dirs(r.dir.data);
+	if (rc == 0)
+		rc = neighbours_of(site, li->id, old, &p.neighbours);
+	if (rc == 0)
+		rc = arch_index_load_threads(site->db, li->id, old->s, old->n, &ix);
+	if (rc < 0)
+		goto out;
+	p.want = xcalloc(ix.n ? ix.n : 1, 1);
+	for (i = 0; i < ix.nthreads; i++)
+		plan_thread(&p, &ix, i);
+	rc = astate_save(site, li->id, li->name, &ix, old, &p.t.months, 0);
+	if (rc == 0)
+		rc = neighbours_of(site, li->id, &p.ids, &p.neighbours);
+	for (i = 0; rc == 0 && i < ix.nthreads; i++)
+		ar_thread(&r, &ix, i, p.want);
+	for (i = 0; rc == 0 && i < old->n; i++)
+		if (!strset_has(&p.ids, old->s[i]))
+			drop_thread_files(&r, old->s[i]);
+	if (rc == 0)
+		rc = render_neighbours(&r, &p);
+	if (rc == 0)
+		render_summaries(&r, &p.t);
+	arch_index_release(&ix);
+out:
+	plan_release(&p);
+	arender_release(&r);
+	return rc < 0 || r.errors ? -1 : 0;
+}
+
+static long long count_threaded(sqlite3 *db, long long list_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT EXISTS (SELECT 1 FROM "
+		"messages WHERE list_id = ? AND thread_id IS NOT NULL)");
+	long long n = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Update when the list was built before and few messages are new. */
+static int bring_up_to_date(struct site *site, struct tset *ts,
+			    const struct list_info *li)
+{
+	struct strset threads = { 0 };
+	long long nnew = 0, built = count_threaded(site->db, li->id);
+	int rc;
+
+	if (built < 0)
+		return -1;
+	if (!built)
+		return rebuild(site, ts, li);
+	rc = astate_connected(site->db, li->id, &threads, &nnew);
+	if (rc == 0 && nnew > UPDATE_MAX_NEW)
+		rc = rebuild(site, ts, li);
+	else if (rc == 0 && nnew > 0)
+		rc = update(site, ts, li, &threads);
+	strset_release(&threads);
+	return rc;
+}
+
+static int with_list(struct site *site, const char *list, int full)
 {
 	struct list_info li;
 	struct tset *ts = open_templates(site);
@@ -561,11 +388,10 @@ int archive_build_list(struct site *site, const char *list)
 	if (!ts)
 		return -1;
 	if (list_lookup(site->db, list, &li) == 0) {
-		rc = mkdir_p(site->archive_dir, 02775);
+		rc = copy_static(site, ts);
 		if (rc == 0)
-			rc = copy_static(site, ts);
-		if (rc == 0)
-			rc = build_list(site, ts, &li);
+			rc = full ? rebuild(site, ts, &li) :
+				    bring_up_to_date(site, ts, &li);
 		if (home_page(site, ts) < 0)
 			rc = -1;
 		list_info_release(&li);
@@ -576,13 +402,23 @@ int archive_build_list(struct site *site, const char *list)
 	return rc;
 }
 
+int archive_build_list(struct site *site, const char *list)
+{
+	return with_list(site, list, 0);
+}
+
+int archive_rebuild_list(struct site *site, const char *list)
+{
+	return with_list(site, list, 1);
+}
+
 static void build_one(const struct list_info *li, int depth, void *arg)
 {
 	void **a = arg;
 	int *rc = a[2];
 
 	(void)depth;
-	if (build_list(a[0], a[1], li) < 0)
+	if (rebuild(a[0], a[1], li) < 0)
 		*rc = -1;
 }
 
@@ -594,12 +430,77 @@ int archive_build_all(struct site *site)
 
 	if (!ts)
 		return -1;
-	if (mkdir_p(site->archive_dir, 02775) < 0 || copy_static(site, ts) < 0)
+	if (copy_static(site, ts) < 0)
 		rc = -1;
-	if (rc == 0 && list_each(site->db, build_one, arg) < 0)
+	if (list_each(site->db, build_one, arg) < 0)
 		rc = -1;
 	if (home_page(site, ts) < 0)
 		rc = -1;
 	tset_free(ts);
 	return rc;
+}
+
+struct removal {
+	struct site *site;
+	const char *list, *message_id, *reason;
+	int count, rc;
+};
+
+/* Marks the message removed and unthreaded, so that the next update
+ * threads and renders it again, as a placeholder. */
+static void remove_in(const struct list_info *li, int depth, void *arg)
+{
+	struct removal *rm = arg;
+	sqlite3_stmt *st;
+	int n;
+
+	(void)depth;
+	if (rm->list && strcmp(rm->list, li->name))
+		return;
+	st = db_prepare(rm->site->db, "UPDATE messages SET removed = 1, "
+		"removed_reason = ?, thread_id = NULL WHERE list_id = ? AND "
+		"message_id = ? AND removed = 0");
+	if (!st || db_begin(rm->site->db) < 0) {
+		sqlite3_finalize(st);
+		rm->rc = -1;
+		return;
+	}
+	db_bind_text(st, 1, rm->reason);
+	sqlite3_bind_int64(st, 2, li->id);
+	db_bind_text(st, 3, rm->message_id);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		db_rollback(rm->site->db);
+		rm->rc = -1;
+		return;
+	}
+	n = sqlite3_changes(rm->site->db);
+	sqlite3_finalize(st);
+	if (n) {
+		struct buf d = BUF_INIT;
+		buf_printf(&d, "message_id=<%s> reason=%s", rm->message_id,
+			   rm->reason);
+		db_event(rm->site->db, "admin", li->name, "archive-remove", d.data);
+		buf_release(&d);
+	}
+	if (db_commit(rm->site->db) < 0) {
+		rm->rc = -1;
+		return;
+	}
+	rm->count += n;
+	if (n && archive_build_list(rm->site, li->name) < 0)
+		rm->rc = -1;
+}
+
+int archive_remove(struct site *site, const char *list,
+		   const char *message_id, const char *reason)
+{
+	struct removal rm = { site, list, message_id, reason, 0, 0 };
+
+	if (list_each(site->db, remove_in, &rm) < 0)
+		return -1;
+	if (rm.rc == 0)
+		log_info("archive: removed %d message(s) <%s>", rm.count,
+			 message_id);
+	return rm.rc < 0 ? -1 : rm.count;
 }

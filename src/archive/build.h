@@ -1,15 +1,29 @@
 /* build.h: generating a list's static archive from the store and the
- * database: list page, month pages, thread pages, message pages. */
+ * database, fully or by updating only what new messages touch. */
 #ifndef CONFER_BUILD_H
 #define CONFER_BUILD_H
 
 struct site;
 
-/* (Re)builds the archive of one list; pages whose content did not change
- * are not rewritten.  Returns 0, or -1 (logged). */
+/* Brings the archive of one list up to date: when it has been built
+ * before, only the messages not yet threaded are added and only the pages
+ * they touch are rendered (their threads, the threads next to them, their
+ * months and authors, the list's front page and feed, the home page);
+ * otherwise the list is rebuilt.  Returns 0, or -1 (logged). */
 int archive_build_list(struct site *site, const char *list);
 
-/* Builds every list and the network home page.  0 or -1. */
+/* Rebuilds one list from scratch (pages whose content did not change are
+ * not rewritten) and the home page.  0 or -1 (logged). */
+int archive_rebuild_list(struct site *site, const char *list);
+
+/* Rebuilds every list and the network home page.  0 or -1. */
 int archive_build_all(struct site *site);
+
+/* Takes the messages with this Message-ID (without <>) out of the archive
+ * of list (every list when NULL): a placeholder keeps their place in the
+ * thread and their permalink; the removal and reason go to the event log.
+ * Returns the number of messages removed, or -1 (logged). */
+int archive_remove(struct site *site, const char *list,
+		   const char *message_id, const char *reason);
 
 #endif

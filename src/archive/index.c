@@ -32,20 +32,31 @@ static void fill(sqlite3_stmt *st, struct arch_msg *m)
 	m->in_reply_to = dup_or_null(st, 9);
 	m->refs = dup_or_null(st, 10);
 	m->path = xstrdup(db_col_text(st, 11));
+	m->thread_id = dup_or_null(st, 12);
+	m->removed = sqlite3_column_int(st, 13);
 }
 
-static int load(sqlite3 *db, long long list_id, struct arch_index *ix)
+#define MSG_COLUMNS "SELECT id, permalink, message_id, id_generated, " \
+	"received, date, from_name, from_addr, subject, in_reply_to, refs, " \
+	"path, thread_id, removed FROM messages WHERE list_id = ?1 "
+
+/* json: NULL for every message of the list, else a JSON array of thread
+ * ids whose messages (and the unthreaded ones) to load. */
+static int load(sqlite3 *db, long long list_id, const char *json,
+		struct arch_index *ix)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, permalink, message_id, "
-		"id_generated, received, date, from_name, from_addr, subject, "
-		"in_reply_to, refs, path FROM messages WHERE list_id = ? "
-		"ORDER BY id");
+	/* two indexed lookups: an OR would make SQLite scan the list */
+	sqlite3_stmt *st = db_prepare(db, json ? MSG_COLUMNS "AND thread_id "
+		"IN (SELECT value FROM json_each(?2)) UNION ALL " MSG_COLUMNS
+		"AND thread_id IS NULL ORDER BY 1" : MSG_COLUMNS "ORDER BY id");
 	size_t cap = 0;
 	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, list_id);
+	if (json)
+		db_bind_text(st, 2, json);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (ix->n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -72,6 +83,14 @@ static void summarize(struct thread_node *node, void *arg)
 		return;
 	m = &s->ix->msgs[node->msg];
 	s->ix->thread_of[node->msg] = s->idx;
+	if (m->removed) {
+		/* dates of removed messages only when nothing else is left */
+		if (s->t->count == 0 && s->t->first_msg < 0) {
+			s->t->first = s->t->last = m->date;
+			s->t->first_msg = node->msg;
+		}
+		return;
+	}
 	if (s->t->count == 0 || m->date < s->t->first) {
 		s->t->first = m->date;
 		s->t->first_msg = node->msg;
@@ -100,6 +119,7 @@ static void make_threads(struct arch_index *ix)
 	for (i = 0; i < ix->ts.nroots; i++) {
 		struct arch_thread *t = &ix->threads[i];
 		t->root = ix->ts.roots[i];
+		t->first_msg = -1;
 		if (t->root->msg >= 0)
 			memcpy(t->id, ix->msgs[t->root->msg].permalink,
 			       strlen(ix->msgs[t->root->msg].permalink) + 1);
@@ -122,14 +142,17 @@ static void make_threads(struct arch_index *ix)
 	}
 }
 
-int arch_index_load(sqlite3 *db, long long list_id, struct arch_index *ix)
+static int index_load(sqlite3 *db, long long list_id, const char *json,
+		      struct arch_index *ix)
 {
 	struct thread_msg *tm;
 	size_t i;
 
 	memset(ix, 0, sizeof(*ix));
-	if (load(db, list_id, ix) < 0)
+	if (load(db, list_id, json, ix) < 0) {
+		arch_index_release(ix);
 		return -1;
+	}
 	tm = xcalloc(ix->n ? ix->n : 1, sizeof(*tm));
 	for (i = 0; i < ix->n; i++) {
 		const struct arch_msg *m = &ix->msgs[i];
@@ -146,6 +169,29 @@ int arch_index_load(sqlite3 *db, long long list_id, struct arch_index *ix)
 	return 0;
 }
 
+int arch_index_load(sqlite3 *db, long long list_id, struct arch_index *ix)
+{
+	return index_load(db, list_id, NULL, ix);
+}
+
+int arch_index_load_threads(sqlite3 *db, long long list_id,
+			    char **thread_ids, size_t n,
+			    struct arch_index *ix)
+{
+	struct buf json = BUF_INIT;
+	size_t i;
+	int rc;
+
+	/* thread ids are base32 permalinks: nothing to escape */
+	buf_addc(&json, '[');
+	for (i = 0; i < n; i++)
+		buf_printf(&json, "%s\"%s\"", i ? "," : "", thread_ids[i]);
+	buf_addc(&json, ']');
+	rc = index_load(db, list_id, json.data, ix);
+	buf_release(&json);
+	return rc;
+}
+
 void arch_index_release(struct arch_index *ix)
 {
 	size_t i;
@@ -160,6 +206,7 @@ void arch_index_release(struct arch_index *ix)
 		free(m->in_reply_to);
 		free(m->refs);
 		free(m->path);
+		free(m->thread_id);
 	}
 	free(ix->msgs);
 	thread_set_release(&ix->ts);

@@ -20,14 +20,17 @@ struct arch_msg {
 	char *from_name, *from_addr, *subject;
 	char *in_reply_to, *refs;
 	char *path;         /* relative to the store */
+	char *thread_id;    /* as last recorded, NULL for a new message */
+	int removed;        /* taken out of the archive (a placeholder) */
 };
 
 struct arch_thread {
 	struct thread_node *root;
 	char id[32];        /* the thread's permalink id */
-	size_t count;       /* messages present */
+	size_t count;       /* messages present (not removed) */
 	time_t first, last;
-	int first_msg;      /* index of the earliest message present */
+	int first_msg;      /* index of the earliest message present (a
+			     * removed one only when all are removed) */
 };
 
 struct arch_index {
@@ -42,6 +45,15 @@ struct arch_index {
 /* Loads and threads the messages of list_id.  0 or -1 (logged). */
 int arch_index_load(sqlite3 *db, long long list_id, struct arch_index *ix);
 void arch_index_release(struct arch_index *ix);
+
+/* Loads and threads only the messages of the given threads (thread_ids:
+ * n ids) and the messages not yet threaded, for adding messages without
+ * reloading the list.  Because threads are the connected parts of the
+ * reference graph, threading this subset gives the threads a full load
+ * would give for these messages.  0 or -1 (logged). */
+int arch_index_load_threads(sqlite3 *db, long long list_id,
+			    char **thread_ids, size_t n,
+			    struct arch_index *ix);
 
 /* The subject without the list tag "[list]" (and, when strip_replies,
  * without reply prefixes such as Re: and AW:), for display. */

@@ -1,5 +1,10 @@
 /* store.c: message identity, permalinks and the original-message store. */
+#define _GNU_SOURCE 1	/* syncfs */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -195,6 +200,118 @@ int store_write(const struct site *site, const struct list_info *li,
 			  strerror(errno));
 	buf_release(&path);
 	buf_release(&dir);
+	return rc;
+}
+
+/* Files written by store_write_batch and not yet synced.  Few are synced
+ * one by one; many at once by one syncfs, which costs about the same as a
+ * few dozen fsyncs whatever their number. */
+#define SYNC_ONE_BY_ONE 32
+
+static struct {
+	char **paths;
+	size_t n, cap;
+} pending;
+
+static void pending_add(const char *path)
+{
+	if (pending.n == pending.cap) {
+		pending.cap = pending.cap ? pending.cap * 2 : 64;
+		pending.paths = xreallocarray(pending.paths, pending.cap,
+					      sizeof(*pending.paths));
+	}
+	pending.paths[pending.n++] = xstrdup(path);
+}
+
+static void pending_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < pending.n; i++)
+		free(pending.paths[i]);
+	free(pending.paths);
+	memset(&pending, 0, sizeof(pending));
+}
+
+int store_write_batch(const struct site *site, struct stored_msg *sm,
+		      const char *msg, size_t len)
+{
+	struct buf path = BUF_INIT, dir = BUF_INIT;
+	int rc;
+
+	path_join(&path, site->store_dir, sm->path.data);
+	buf_add(&dir, path.data, (size_t)(strrchr(path.data, '/') - path.data));
+	rc = mkdir_p(dir.data, 02775);
+	/* same name, same content: a file already there is this message */
+	if (rc == 0)
+		rc = write_file_if_changed(path.data, msg, len) < 0 ? -1 : 0;
+	if (rc == 0)
+		rc = chmod(path.data, 0640);
+	if (rc < 0)
+		log_error("store: cannot write \"%s\": %s", path.data,
+			  strerror(errno));
+	else
+		pending_add(path.data);
+	buf_release(&path);
+	buf_release(&dir);
+	return rc;
+}
+
+static int fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	if (close(fd) < 0)
+		rc = -1;
+	return rc;
+}
+
+static int sync_each(void)
+{
+	struct buf dir = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < pending.n; i++) {
+		buf_reset(&dir);
+		buf_add(&dir, pending.paths[i], (size_t)(strrchr(pending.paths[i],
+			'/') - pending.paths[i]));
+		if (fsync_path(pending.paths[i]) < 0 || fsync_dir(dir.data) < 0) {
+			log_error("store: cannot sync \"%s\": %s",
+				  pending.paths[i], strerror(errno));
+			rc = -1;
+		}
+	}
+	buf_release(&dir);
+	return rc;
+}
+
+int store_sync(const struct site *site)
+{
+	int fd, rc;
+
+	if (pending.n <= SYNC_ONE_BY_ONE) {
+		rc = sync_each();
+		pending_clear();
+		return rc;
+	}
+	pending_clear();
+	fd = open(site->store_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("store: cannot open \"%s\": %s", site->store_dir,
+			  strerror(errno));
+		return -1;
+	}
+	rc = syncfs(fd);
+	if (rc < 0)
+		log_error("store: cannot sync \"%s\": %s", site->store_dir,
+			  strerror(errno));
+	if (close(fd) < 0)
+		rc = -1;
 	return rc;
 }
 

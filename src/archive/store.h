@@ -39,6 +39,14 @@ int store_identify(sqlite3 *db, const struct list_info *li,
 int store_write(const struct site *site, const struct list_info *li,
 		struct stored_msg *sm, const char *msg, size_t len);
 
+/* Bulk mode (mbox import): store_write_batch writes without an fsync per
+ * file; store_sync makes every file written so far durable (one syncfs of
+ * the store's file system) and must be called before the transaction that
+ * records them commits.  0 or -1 (logged). */
+int store_write_batch(const struct site *site, struct stored_msg *sm,
+		      const char *msg, size_t len);
+int store_sync(const struct site *site);
+
 /* Inserts the message row (inside the caller's transaction).  0 or -1. */
 int store_insert(sqlite3 *db, const struct list_info *li,
 		 struct stored_msg *sm, const char *msg, size_t len);

@@ -954,23 +954,53 @@ struct scratch {
 static int render_range(struct render *r, struct tpl *tp, size_t from,
 			size_t to, const struct frame *f);
 
+/* Length of a code point at s that a strict HTML or XML parser rejects
+ * (C0 controls but tab, LF, FF and CR; DEL; C1 controls; noncharacters),
+ * else 0.  Such code points in mail become U+FFFD. */
+static size_t bad_codepoint(const unsigned char *s, size_t len)
+{
+	if (s[0] < 0x20)
+		return s[0] == '\t' || s[0] == '\n' || s[0] == '\f' ||
+		       s[0] == '\r' ? 0 : 1;
+	if (s[0] == 0x7f)
+		return 1;
+	if (s[0] == 0xc2 && len >= 2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return 2;
+	if (s[0] == 0xef && len >= 3 && ((s[1] == 0xb7 && s[2] >= 0x90 &&
+	    s[2] <= 0xaf) || (s[1] == 0xbf && s[2] >= 0xbe)))
+		return 3;
+	if (s[0] >= 0xf0 && len >= 4 && (s[1] & 0x0f) == 0x0f &&
+	    s[2] == 0xbf && s[3] >= 0xbe)
+		return 4;
+	return 0;
+}
+
 void html_escape(const char *s, size_t len, struct buf *out)
 {
-	size_t i, run = 0;
+	size_t i, run = 0, bad;
 	const char *rep;
 
 	buf_grow(out, len);
 	for (i = 0; i < len; i++) {
+		bad = 0;
 		switch (s[i]) {
 		case '&': rep = "&amp;"; break;
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&#39;"; break;
-		default: continue;
+		default:
+			if (((unsigned char)s[i] >= 0x20 &&
+			     (unsigned char)s[i] < 0x7f) ||
+			    !(bad = bad_codepoint((const unsigned char *)s + i,
+						  len - i)))
+				continue;
+			rep = "\xef\xbf\xbd";
 		}
 		buf_add(out, s + run, i - run);
 		buf_adds(out, rep);
+		if (bad)
+			i += bad - 1;
 		run = i + 1;
 	}
 	buf_add(out, s + run, len - run);

@@ -81,7 +81,8 @@ int tset_render(struct tset *t, const char *name, struct tctx *c,
 int template_render_string(const char *tpl, struct tctx *c, struct buf *out,
 			   struct buf *err);
 
-/* Appends s HTML-escaped (& < > " '). */
+/* Appends s HTML-escaped (& < > " '), with the code points a strict HTML
+ * or XML parser rejects (controls, noncharacters) replaced by U+FFFD. */
 void html_escape(const char *s, size_t len, struct buf *out);
 
 #endif

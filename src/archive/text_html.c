@@ -66,37 +66,97 @@ static size_t line_end(const char *s, size_t pos)
 	return nl ? (size_t)(nl - s) + 1 : strlen(s);
 }
 
-/* Emits a run of quoted lines, folded when it is long. */
-static void quote_run(const char *s, size_t from, size_t to, int lines,
-		      struct buf *out)
+int is_attribution(const char *line, size_t len)
 {
-	if (lines >= FOLD_QUOTE_LINES)
-		buf_printf(out, "<details class=\"quote\"><summary>quoted text "
-			   "(%d lines)</summary>", lines);
+	static const char *ends[] = { "wrote:", "writes:", "a écrit :",
+				      "a écrit:", "escribió:", "schrieb:" };
+	size_t i, n;
+
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\r' ||
+		       line[len - 1] == '\n' || line[len - 1] == '\t'))
+		len--;
+	if (len > 400 || is_quote(line, len))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(ends); i++) {
+		n = strlen(ends[i]);
+		if (len >= n && !ascii_ncasecmp(line + len - n, ends[i], n))
+			return 1;
+	}
+	return 0;
+}
+
+/* Emits a run of quoted lines, folded when it is long or follows an
+ * attribution (then the attribution is the summary). */
+static void quote_run(const char *s, size_t from, size_t to, int lines,
+		      const char *attr, size_t alen,
+		      const struct text_labels *lb, struct buf *out)
+{
+	int fold = attr || lines >= FOLD_QUOTE_LINES;
+
+	if (fold) {
+		buf_adds(out, "<details class=\"quote\"><summary>");
+		if (attr)
+			linkify(attr, alen, out);
+		else
+			buf_printf(out, "%s (%d %s)", lb->quoted, lines,
+				   lb->lines);
+		buf_adds(out, "</summary>");
+	}
 	buf_adds(out, "<span class=\"q\">");
 	linkify(s + from, to - from, out);
 	buf_adds(out, "</span>");
-	if (lines >= FOLD_QUOTE_LINES)
+	if (fold)
 		buf_adds(out, "</details>");
 }
 
-void text_to_html(const char *text, struct buf *out)
+/* End of the quote run starting at pos (pos itself when none), counting
+ * its lines; a blank line between an attribution and its quote is
+ * allowed by the caller. */
+static size_t quote_end(const char *text, size_t pos, size_t len, int *lines)
 {
+	size_t q = pos;
+
+	*lines = 0;
+	while (q < len && is_quote(text + q, line_end(text, q) - q)) {
+		q = line_end(text, q);
+		(*lines)++;
+	}
+	return q;
+}
+
+void text_to_html(const char *text, const struct text_labels *labels,
+		  struct buf *out)
+{
+	static const struct text_labels en = { "quoted text", "lines" };
+	const struct text_labels *lb = labels ? labels : &en;
 	size_t pos = 0, len = strlen(text);
 
 	while (pos < len) {
-		size_t end = line_end(text, pos), qend = pos;
-		int lines = 0;
+		size_t end = line_end(text, pos), qstart = end, qend;
+		int lines;
 
-		while (qend < len && is_quote(text + qend, line_end(text, qend) -
-					      qend)) {
-			qend = line_end(text, qend);
-			lines++;
-		}
+		qend = quote_end(text, pos, len, &lines);
 		if (lines) {
-			quote_run(text, pos, qend, lines, out);
+			quote_run(text, pos, qend, lines, NULL, 0, lb, out);
 			pos = qend;
 			continue;
+		}
+		if (is_attribution(text + pos, end - pos)) {
+			/* one blank line may separate it from the quote */
+			if (qstart < len && (text[qstart] == '\n' ||
+			    (text[qstart] == '\r' && text[qstart + 1] == '\n')))
+				qstart = line_end(text, qstart);
+			qend = quote_end(text, qstart, len, &lines);
+			if (lines) {
+				size_t alen = end - pos;
+				while (alen && (text[pos + alen - 1] == '\n' ||
+						text[pos + alen - 1] == '\r'))
+					alen--;
+				quote_run(text, qstart, qend, lines, text + pos,
+					  alen, lb, out);
+				pos = qend;
+				continue;
+			}
 		}
 		linkify(text + pos, end - pos, out);
 		pos = end;

@@ -26,5 +26,12 @@ int cmd_queue(struct site *site, int argc, char **argv);
 int cmd_archive(struct site *site, int argc, char **argv);
 int cmd_threads(struct site *site, int argc, char **argv);
 int cmd_import(struct site *site, int argc, char **argv);
+int cmd_mod(struct site *site, int argc, char **argv);
+int cmd_log(struct site *site, int argc, char **argv);
+/* cmd_mod.c: `list set|accept|deny ...` and `member set ...`, dispatched
+ * from cmd_list and cmd_member; the rules printed by `list show`. */
+int cmd_list_rules(struct site *site, int argc, char **argv);
+void cmd_list_rules_show(struct site *site, long long list_id);
+int cmd_member_set(struct site *site, int argc, char **argv);
 
 #endif

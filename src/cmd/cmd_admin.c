@@ -105,6 +105,7 @@ static int list_show(struct site *site, const char *name)
 	       li.language, li.subject_tag ? "on" : "off", li.max_size,
 	       li.footer[0] ? li.footer : "(none)",
 	       list_member_count(site->db, li.id));
+	cmd_list_rules_show(site, li.id);
 	buf_release(&id);
 	list_info_release(&li);
 	return 0;
@@ -118,6 +119,9 @@ int cmd_list(struct site *site, int argc, char **argv)
 
 	if (wants_help(argc, argv))
 		return usage_of("list", 0);
+	if (argc > 1 && (!strcmp(argv[1], "set") || !strcmp(argv[1], "accept") ||
+			 !strcmp(argv[1], "deny")))
+		return cmd_list_rules(site, argc, argv);
 	parent = opt_take(&argc, argv, "--parent", &missing);
 	desc = opt_take(&argc, argv, "--description", &missing);
 	if (missing || opt_unknown(argc, argv, "list") || argc != 3)
@@ -211,6 +215,8 @@ int cmd_member(struct site *site, int argc, char **argv)
 		return member_list(site, argv[2]);
 	if (!strcmp(argv[1], "show") && argc == 3)
 		return member_show_cmd(site, argv[2]);
+	if (!strcmp(argv[1], "set") && !name && !role)
+		return cmd_member_set(site, argc, argv);
 	if ((!strcmp(argv[1], "add") || !strcmp(argv[1], "remove")) &&
 	    argc == 4)
 		return member_change(site, argc, argv, name, role);

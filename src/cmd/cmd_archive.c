@@ -8,8 +8,34 @@
 #include "archive/index.h"
 #include "cmd/cmd.h"
 #include "cmd/opts.h"
+#include "core/buf.h"
 #include "core/site.h"
 #include "core/util.h"
+
+/* confer archive remove MESSAGE-ID --reason TEXT [--list LIST] */
+static int archive_remove_cmd(struct site *site, int argc, char **argv)
+{
+	int missing = 0, n;
+	const char *reason = opt_take(&argc, argv, "--reason", &missing);
+	const char *list = opt_take(&argc, argv, "--list", &missing);
+	struct buf id = BUF_INIT;
+
+	if (missing || !reason || !reason[0] ||
+	    opt_unknown(argc, argv, "archive") || argc != 3)
+		return usage_of("archive", 1);
+	/* accept the id with or without its angle brackets */
+	buf_adds(&id, argv[2] + (argv[2][0] == '<'));
+	if (id.len && id.data[id.len - 1] == '>')
+		buf_setlen(&id, id.len - 1);
+	n = archive_remove(site, list, id.data, reason);
+	if (n == 0)
+		fprintf(stderr, "confer archive: no archived message <%s>\n",
+			id.data);
+	else if (n > 0)
+		printf("removed %d message(s) <%s>\n", n, id.data);
+	buf_release(&id);
+	return n < 0 ? 75 : n == 0 ? 67 : 0;
+}
 
 int cmd_archive(struct site *site, int argc, char **argv)
 {
@@ -18,6 +44,8 @@ int cmd_archive(struct site *site, int argc, char **argv)
 
 	if (wants_help(argc, argv))
 		return usage_of("archive", 0);
+	if (argc >= 2 && !strcmp(argv[1], "remove"))
+		return archive_remove_cmd(site, argc, argv);
 	if (opt_unknown(argc, argv, "archive") || argc > 2)
 		return usage_of("archive", 1);
 	if (argc == 1) {
@@ -29,7 +57,7 @@ int cmd_archive(struct site *site, int argc, char **argv)
 			return 67;
 		}
 		list_info_release(&li);
-		rc = archive_build_list(site, argv[1]);
+		rc = archive_rebuild_list(site, argv[1]);
 	}
 	if (rc < 0)
 		return 75;

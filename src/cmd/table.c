@@ -14,16 +14,28 @@ static const struct command commands[] = {
 	  "show every list as a tree, with member counts" },
 	{ "list", cmd_list, 1,
 	  "list create NAME [--parent LIST] [--description TEXT]\n"
-	  "       confer list show NAME",
+	  "       confer list show NAME\n"
+	  "       confer list set NAME KEY VALUE\n"
+	  "       confer list accept|deny NAME ADDRESS|@DOMAIN [--remove]",
 	  "create a list (a sub-list of \"network\" unless --parent says\n"
-	  "otherwise) or show its settings" },
+	  "otherwise), show its settings or change them.  Keys for set:\n"
+	  "  moderated on|off              hold every post but the staff's\n"
+	  "  nonmember_posts hold|reject|discard  (default hold)\n"
+	  "  moderate_new_members N        hold a member's first N posts\n"
+	  "  subscription_policy open|confirm_then_approve|closed\n"
+	  "  notify_owners on|off          tell owners of joins and leaves\n"
+	  "accept and deny lists take an address or a whole @domain; the\n"
+	  "deny list is checked first, then the accept list, then membership" },
 	{ "member", cmd_member, 1,
 	  "member add LIST ADDRESS [--name NAME] [--role member|moderator|owner]\n"
 	  "       confer member remove LIST ADDRESS\n"
 	  "       confer member list LIST\n"
-	  "       confer member show ADDRESS",
+	  "       confer member show ADDRESS\n"
+	  "       confer member set LIST ADDRESS moderated on|off\n"
+	  "       confer member set LIST ADDRESS delivery each|digest|nomail",
 	  "manage members; a sub-list member must be a member of \"network\",\n"
-	  "and leaving \"network\" ends every sub-list membership" },
+	  "and leaving \"network\" ends every sub-list membership; a member\n"
+	  "whose \"moderated\" flag is on has every post held" },
 	{ "receive", cmd_receive, 1,
 	  "receive [--sender ADDRESS] RECIPIENT... < MESSAGE",
 	  "take one message from the MTA into the spool.  Without arguments\n"
@@ -40,14 +52,28 @@ static const struct command commands[] = {
 	  "SIGTERM or SIGINT and then finishes the step in hand" },
 	{ "queue", cmd_queue, 1, "queue [retry]",
 	  "list waiting deliveries; \"retry\" makes them all due now" },
-	{ "archive", cmd_archive, 1, "archive [LIST]",
-	  "rebuild the static archive of one list or of every list" },
+	{ "archive", cmd_archive, 1,
+	  "archive [LIST] | archive remove MESSAGE-ID --reason TEXT [--list L]",
+	  "rebuild the static archive of one list or of every list;\n"
+	  "\"remove\" takes a message out of every page, feed and download,\n"
+	  "leaving a placeholder, and records it in the event log" },
 	{ "threads", cmd_threads, 1, "threads LIST [--json]",
 	  "list a list's archived threads, newest activity first" },
 	{ "import", cmd_import, 1,
 	  "import mbox LIST FILE... [--format mboxrd|mboxo|mboxcl2]",
 	  "load an existing archive into a list without delivering anything;\n"
 	  "the mbox From line's date is the time of receipt" },
+	{ "mod", cmd_mod, 1,
+	  "mod list [LIST]\n"
+	  "       confer mod show ID\n"
+	  "       confer mod approve|reject|discard ID [--reason TEXT]",
+	  "held posts: list them, show one, or decide.  approve sends the\n"
+	  "post to the members (on the runner's next pass), reject tells the\n"
+	  "sender (with --reason), discard drops it silently.  Moderators can\n"
+	  "also decide by replying to the notification they were sent" },
+	{ "log", cmd_log, 1, "log [LIST] [--limit N]",
+	  "the record of moderation and administrative actions: when, who,\n"
+	  "which list, what (the last N, default 100)" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

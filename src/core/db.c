@@ -166,6 +166,7 @@ static const char schema_v3[] =
 	" DEFAULT '';"
 	"CREATE INDEX messages_thread ON messages(list_id, thread_id);"
 	"CREATE INDEX messages_from ON messages(list_id, from_addr);"
+	"CREATE INDEX messages_msgid ON messages(list_id, message_id);"
 	"CREATE INDEX messages_unthreaded ON messages(list_id)"
 	" WHERE thread_id IS NULL;"
 	"CREATE TABLE arch_refs("

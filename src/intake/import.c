@@ -74,7 +74,8 @@ int import_message(struct site *site, const struct list_info *li,
 	if (rc == 0 && sm.duplicate) {
 		st->duplicates++;
 	} else if (rc == 0) {
-		rc = store_write(site, li, &sm, msg, len);
+		/* made durable by store_sync before the commit */
+		rc = store_write_batch(site, &sm, msg, len);
 		if (rc == 0)
 			rc = store_insert(site->db, li, &sm, msg, len);
 		if (rc == 0)
@@ -173,7 +174,11 @@ static int one(struct importer *im, const char *from_line, size_t flen,
 	buf_release(&msg);
 	if (rc == 0 && im->st->total % IMPORT_TX_SIZE == 0) {
 		im->in_tx = 0;
-		rc = db_commit(im->site->db);
+		rc = store_sync(im->site);
+		if (rc == 0)
+			rc = db_commit(im->site->db);
+		else
+			db_rollback(im->site->db);
 	}
 	if (im->progress && im->st->total % 100 == 0)
 		fprintf(stderr, "\rimporting: %ld messages", im->st->total);
@@ -223,6 +228,8 @@ int import_mbox(struct site *site, const struct list_info *li,
 	}
 	rc = split(&im, data.data, data.len);
 	if (im.in_tx) {
+		if (rc == 0)
+			rc = store_sync(site);
 		if (rc == 0)
 			rc = db_commit(site->db);
 		else

@@ -5,6 +5,7 @@
  *   incoming/new/   complete messages waiting for the runner
  *   bad/            quarantined messages, each with NAME.reason
  *   kept/           mail for work confer does not do yet, with NAME.reason
+ *   held/           originals of posts waiting for a moderator (hold.c)
  *   outgoing/       list copies and replies waiting for delivery
  *
  * A spool file holds its envelope and the message in one file, so that one

@@ -200,12 +200,16 @@ static void type_of(const struct mailmime *m, struct buf *out)
 	ascii_lower(out->data);
 }
 
+/* Fills lf (which leaf_release() frees) from node m. */
 static void leaf_read(const struct walk *w, const struct mailmime *m,
 		      struct leaf *lf)
 {
 	const char *hdr;
 	size_t hlen;
 
+	buf_init(&lf->type);
+	buf_init(&lf->ctype);
+	buf_init(&lf->disp);
 	type_of(m, &lf->type);
 	node_headers(w, m, &hdr, &hlen);
 	content_header_raw(hdr, hlen, "Content-Type", &lf->ctype);
@@ -256,49 +260,56 @@ static int is_attachment(const struct leaf *lf)
 	       (d[10] == '\0' || strchr(" \t\r\n;(", d[10]) != NULL);
 }
 
+/* The name a part offers (RFC 2231 or 2047 encoded, or plain), from
+ * Content-Disposition or else Content-Type.  Returns 0, or -1 if none. */
+static int leaf_name(const struct leaf *lf, struct buf *name)
+{
+	return mime_param_get(lf->disp.data, "filename", name) == 0 ||
+	       mime_param_get(lf->ctype.data, "name", name) == 0 ? 0 : -1;
+}
+
 static int has_filename(const struct leaf *lf)
 {
 	struct buf name = BUF_INIT;
-	int r = mime_param_get(lf->disp.data, "filename", &name) == 0 ||
-		mime_param_get(lf->ctype.data, "name", &name) == 0;
+	int r = leaf_name(lf, &name) == 0;
 
 	buf_release(&name);
 	return r;
 }
 
-/* The decoded, sanitized name a part offers, or NULL when it has none. */
+/* The sanitized name a part offers, or NULL when it has none. */
 static char *leaf_filename(const struct leaf *lf)
 {
 	struct buf name = BUF_INIT;
-	char *r = NULL;
+	char *r = leaf_name(lf, &name) == 0 ? filename_sanitize(name.data) : NULL;
 
-	if (mime_param_get(lf->disp.data, "filename", &name) == 0 ||
-	    mime_param_get(lf->ctype.data, "name", &name) == 0)
-		r = filename_sanitize(name.data);
 	buf_release(&name);
 	return r;
 }
 
 /* ---- text ---- */
 
+static int label_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
 /* The charset a text/html part declares in a <meta> when its header
  * does not, read from the start of the document. */
 static void html_meta_charset(const struct buf *raw, struct buf *cs)
 {
+	const char *s = raw->data;
 	size_t n = raw->len < 4096 ? raw->len : 4096, i, j;
 
 	for (i = 0; i + 8 < n; i++) {
-		if (ascii_ncasecmp(raw->data + i, "charset=", 8))
+		if (ascii_ncasecmp(s + i, "charset=", 8))
 			continue;
-		i += 8;
-		while (i < n && (raw->data[i] == '"' || raw->data[i] == '\''))
-			i++;
-		for (j = i; j < n && j - i < 40 && ((raw->data[j] >= 'a' && raw->data[j] <= 'z') ||
-			(raw->data[j] >= 'A' && raw->data[j] <= 'Z') ||
-			(raw->data[j] >= '0' && raw->data[j] <= '9') ||
-			raw->data[j] == '-' || raw->data[j] == '_'); j++)
+		for (i += 8; i < n && (s[i] == '"' || s[i] == '\''); i++)
 			;
-		buf_add(cs, raw->data + i, j - i);
+		for (j = i; j < n && j - i < 40 && label_char(s[j]); j++)
+			;
+		buf_add(cs, s + i, j - i);
 		return;
 	}
 }
@@ -387,10 +398,6 @@ static int alt_rank(const struct walk *w, struct mailmime *m)
 	struct leaf lf;
 	int rank = 0, html;
 
-	memset(&lf, 0, sizeof(lf));
-	buf_init(&lf.type);
-	buf_init(&lf.ctype);
-	buf_init(&lf.disp);
 	leaf_read(w, m, &lf);
 	if (m->mm_type == MAILMIME_MULTIPLE)
 		rank = 2;
@@ -426,7 +433,7 @@ static void walk_kids(struct walk *w, const char *subtype,
 		walk(w, alt_choose(w, kids, n), depth + 1);
 		return;
 	}
-	for (i = 0; i < n && !w->c->truncated; i++)
+	for (i = 0; i < n && w->c->nparts < CONTENT_MAX_PARTS; i++)
 		walk(w, kids[i], depth + 1);
 }
 
@@ -581,23 +588,39 @@ static void message_encoded(struct walk *w, const struct leaf *lf, int depth)
 	buf_release(&norm);
 }
 
+static int blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strchr(" \t\r\n", s[i]))
+			return 0;
+	return 1;
+}
+
+/* A multipart that libetpan did not split into parts: split it here, or
+ * failing that show what it holds as plain text. */
+static void multipart_unsplit(struct walk *w, struct leaf *lf, int depth)
+{
+	if (split_multipart(w, lf, depth) == 0 || blank(lf->body, lf->body_len))
+		return;
+	buf_reset(&lf->type);
+	buf_adds(&lf->type, "text/plain");
+	text_part(w, lf, 0);
+}
+
 static void walk_leaf(struct walk *w, struct mailmime *m, int depth)
 {
 	struct leaf lf;
 	int html = 0;
 
-	memset(&lf, 0, sizeof(lf));
-	buf_init(&lf.type);
-	buf_init(&lf.ctype);
-	buf_init(&lf.disp);
 	leaf_read(w, m, &lf);
 	if (!strcmp(lf.type.data, "message/rfc822") ||
 	    !strcmp(lf.type.data, "message/global"))
 		message_encoded(w, &lf, depth);
-	else if (starts_with_ci(lf.type.data, "multipart/")) {
-		if (split_multipart(w, &lf, depth) < 0)
-			text_part(w, &lf, 0); /* no usable boundary: text */
-	} else if (is_text_type(lf.type.data, &html) &&
+	else if (starts_with_ci(lf.type.data, "multipart/"))
+		multipart_unsplit(w, &lf, depth);
+	else if (is_text_type(lf.type.data, &html) &&
 		 !(is_attachment(&lf) && has_filename(&lf)))
 		text_part(w, &lf, html);
 	else
@@ -621,13 +644,13 @@ static void walk_multi(struct walk *w, struct mailmime *m, int depth)
 		kids = xreallocarray(kids, n + 1, sizeof(*kids));
 		kids[n++] = clist_content(it);
 	}
-	if (it)
-		w->c->truncated = 1;
 	if (n == 0) /* no part found: what is there reads as text */
 		walk_leaf(w, m, depth);
 	else
 		walk_kids(w, ascii_casecmp(sub, "alternative") ? "mixed" :
 			  "alternative", kids, n, depth);
+	if (it)
+		w->c->truncated = 1; /* parts past the limit were left out */
 	free(kids);
 }
 

@@ -21,10 +21,12 @@ struct content_part {
 	char *text;       /* PART_TEXT: UTF-8, LF line ends, no NUL */
 	int from_html;    /* PART_TEXT converted from text/html */
 	int flowed;       /* text/plain; format=flowed (already unwrapped) */
-	char *filename;   /* PART_ATTACHMENT: decoded, safe name, may be NULL */
+	char *filename;   /* PART_ATTACHMENT: decoded, safe name (see
+			     filename_sanitize), NULL when the part has none */
 	char *data;       /* PART_ATTACHMENT: decoded bytes */
 	size_t data_len;
-	/* PART_MESSAGE: the embedded message's decoded headers */
+	/* PART_MESSAGE: the embedded message's decoded headers: "Name <addr>",
+	 * the subject, the Date field as written ("" when missing) */
 	char *msg_from, *msg_subject, *msg_date;
 };
 
@@ -41,8 +43,14 @@ struct content {
 	int truncated;      /* limits cut the part list short */
 };
 
-/* Parses `len` bytes of mail (CRLF or LF).  Never fails on malformed mail:
- * what cannot be read is left out and noted.  Free with content_release. */
+/* Parses `len` bytes of mail (CRLF, LF or CR).  Never fails on malformed
+ * mail: what cannot be read is left out and noted in `truncated`.  Limits:
+ * MIME depth 20, 500 parts (a PART_MESSAGE_END is always added after its
+ * PART_MESSAGE), 64 MiB of decoded parts; mail nested too deep for
+ * libetpan to parse safely gets its headers only.  Every string is valid
+ * UTF-8; header fields hold no control characters (In-Reply-To and
+ * References are unfolded); non-empty text ends with a newline.  Free
+ * with content_release. */
 void content_parse(const char *msg, size_t len, struct content *out);
 void content_release(struct content *c);
 

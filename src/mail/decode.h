@@ -41,10 +41,18 @@ size_t utf8_sanitize(const char *s, size_t len, struct buf *out);
 /* The byte written as two hex digits at s (either case), or -1. */
 int hex_pair(const char *s, size_t len);
 
-/* Appends the decoded bytes. Bad input is skipped, never fatal. */
+/* Appends the decoded bytes. Bad input is skipped, never fatal.
+ * qp_decode keeps hard line breaks as written (CRLF or LF), takes soft
+ * breaks with blanks after the '=' and hex in either case, and leaves a
+ * bad escape as written.  base64_decode skips what is not base64, ends a
+ * quantum at each '=' (concatenated blocks decode) and accepts missing
+ * padding. */
 void qp_decode(const char *in, size_t len, struct buf *out);
 void base64_decode(const char *in, size_t len, struct buf *out);
-/* Encoders for what confer writes: lines of at most 76 characters, CRLF. */
+/* Encoders for what confer writes: lines of at most 76 characters, CRLF.
+ * qp_encode takes CRLF or LF in the input as a hard line break (written
+ * CRLF); it escapes trailing blanks, a leading "." and "From ".
+ * base64_encode ends every line, the last one included, with CRLF. */
 void qp_encode(const char *in, size_t len, struct buf *out);
 void base64_encode(const char *in, size_t len, struct buf *out);
 /* Base64 on one line with no line break (for RFC 2047 words). */
@@ -64,7 +72,8 @@ void header_decode(const char *raw, size_t len, struct buf *out);
  * `name_len` characters; folds are CRLF plus a blank, encoded words are
  * UTF-8 and never split a character.  Pure ASCII input is copied unchanged
  * (ASCII holding control characters or "=?", which readers would take for
- * an encoded word, is encoded). */
+ * an encoded word, is encoded).  With a name over some 45 characters the
+ * first line may pass 76. */
 void header_encode(const char *utf8, size_t len, size_t name_len,
 		   struct buf *out);
 
@@ -72,7 +81,9 @@ void header_encode(const char *utf8, size_t len, size_t name_len,
  * (everything after the colon) and appends its value as UTF-8: handles
  * quoted strings, RFC 2231 continuations (name*0, name*1*) and charsets
  * (name*=utf-8''...), and RFC 2047 words inside quoted values as many
- * mailers send them.  Returns 0 when found, -1 when absent. */
+ * mailers send them; an RFC 2231 form wins over a plain value given
+ * alongside.  The value comes out with control characters as spaces.
+ * Returns 0 when found, -1 when absent. */
 int mime_param_get(const char *value, const char *name, struct buf *out);
 
 #endif

@@ -119,15 +119,36 @@ static int first_mailbox(struct mailimf_mailbox_list *mbl, struct buf *addr,
 	return -1;
 }
 
+/* Drops obsolete source routes ("<@a.example,@b.example:user@host>",
+ * RFC 5322 section 4.4), which libetpan does not read: the route is
+ * meaningless today and the mailbox is what follows the colon. */
+static void drop_routes(struct buf *v)
+{
+	char *p = v->data;
+
+	while ((p = strstr(p, "<@")) != NULL) {
+		char *colon = strchr(p, ':'), *gt = strchr(p, '>');
+		if (!colon || (gt && gt < colon)) {
+			p += 2;
+			continue;
+		}
+		memmove(p + 1, colon + 1, strlen(colon + 1) + 1);
+		v->len = strlen(v->data);
+		p++;
+	}
+}
+
 int header_from(const char *msg, size_t len, struct buf *addr,
 		struct buf *name)
 {
 	struct buf v = BUF_INIT;
 	struct mailimf_mailbox_list *mbl = NULL;
 	size_t idx = 0;
-	int rc = -1;
+	int rc = -1, found = header_get(msg, len, "From", &v) == 0;
 
-	if (header_get(msg, len, "From", &v) == 0 &&
+	if (found)
+		drop_routes(&v);
+	if (found &&
 	    mailimf_mailbox_list_parse(v.data, v.len, &idx, &mbl) ==
 		    MAILIMF_NO_ERROR) {
 		rc = first_mailbox(mbl, addr, name);

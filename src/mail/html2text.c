@@ -544,11 +544,46 @@ static size_t at_markup(struct h2t *h, const char *s, size_t n, size_t i)
 
 /* ---- text ---- */
 
+/* Writes the character a reference stands for.  A no-break space is
+ * kept (it often indents); invisible format characters go; other
+ * controls read as white space. */
+static void h2t_entity(struct h2t *h, long cp)
+{
+	struct buf tmp = BUF_INIT;
+
+	if (cp == 0xAD || cp == 0x200E || cp == 0x200F)
+		return;
+	if (cp == 0xA0)
+		cp = ' ';
+	if (cp < 0x20) {
+		h2t_space(h);
+		return;
+	}
+	utf8_put(&tmp, (unsigned long)cp);
+	h2t_text(h, tmp.data, tmp.len);
+	buf_release(&tmp);
+}
+
+static int visible(char c)
+{
+	return !is_space(c) && (unsigned char)c >= 0x20 && c != 0x7F;
+}
+
+/* White space collapses, except inside <pre>. */
+static void at_space(struct h2t *h, char c)
+{
+	if (!h->pre)
+		h2t_space(h);
+	else if (c == '\n')
+		h2t_br(h);
+	else if (c != '\r') /* in CRLF, the LF makes the break */
+		h2t_text(h, " ", 1);
+}
+
 /* Handles text at s[i] up to the next '<'; returns where it stopped. */
 static size_t at_text(struct h2t *h, const char *s, size_t n, size_t i)
 {
-	struct buf tmp = BUF_INIT;
-	size_t used;
+	size_t used, j;
 	long cp;
 
 	while (i < n && s[i] != '<') {
@@ -556,41 +591,24 @@ static size_t at_text(struct h2t *h, const char *s, size_t n, size_t i)
 		 * </head> must not hide the message. */
 		if (h->in_head && !is_space(s[i]))
 			h->in_head = 0;
-		if (is_space(s[i])) {
-			if (!h->pre)
-				h2t_space(h);
-			else if (s[i] == '\n')
-				h2t_br(h);
-			else if (s[i] != '\r')
-				h2t_text(h, " ", 1);
-			i++;
-		} else if (s[i] == '&' && (used = entity_at(s + i, n - i, &cp)) > 0) {
-			buf_reset(&tmp);
-			/* A no-break space is kept (it often indents); other
-			 * controls would only disturb the text. */
-			if (cp == 0xA0 || (cp < 0x20 && cp != '\t' && cp != '\n'))
-				cp = ' ';
-			if (cp != 0xAD && cp != 0x200E && cp != 0x200F)
-				utf8_put(&tmp, (unsigned long)cp);
-			if (cp == '\t' || cp == '\n')
-				h2t_space(h);
-			else
-				h2t_text(h, tmp.data, tmp.len);
+		if (is_space(s[i]))
+			at_space(h, s[i]);
+		else if (s[i] == '&' && (used = entity_at(s + i, n - i, &cp)) > 0) {
+			h2t_entity(h, cp);
 			i += used;
-		} else if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F) {
-			i++; /* stray control characters */
-		} else {
-			size_t j = i;
-
-			while (j < n && s[j] != '<' && s[j] != '&' &&
-			       !is_space(s[j]) && (unsigned char)s[j] >= 0x20 &&
-			       s[j] != 0x7F)
-				j++;
+			continue;
+		} else if (visible(s[i])) {
+			/* A run of visible text; s[i] may be an '&' that is
+			 * no reference. */
+			for (j = i + 1; j < n && s[j] != '<' && s[j] != '&' &&
+			     visible(s[j]); j++)
+				;
 			h2t_text(h, s + i, j - i);
 			i = j;
+			continue;
 		}
+		i++; /* stray control characters are dropped */
 	}
-	buf_release(&tmp);
 	return i;
 }
 

@@ -15,6 +15,7 @@
 #include "mail/address.h"
 #include "mail/decode.h"
 #include "mail/header.h"
+#include "policy/hold.h"
 #include "policy/post.h"
 #include "policy/robots.h"
 
@@ -45,11 +46,9 @@ static void set_outcome(struct outcome *o, const char *what,
 	buf_adds(&o->reason, reason);
 }
 
-/* Sends a notice to the envelope sender, unless it is a robot or already
- * had one of this kind today. */
-static int notice(struct site *site, const struct list_info *li,
-		  const struct spool_entry *e, const char *kind,
-		  const char *subject, const char *body)
+int post_notice(struct site *site, const struct list_info *li,
+		const struct spool_entry *e, const char *kind,
+		const char *subject, const char *body)
 {
 	const char *why = robots_no_reply_reason(e->sender, e->msg, e->msg_len);
 	struct buf msgid = BUF_INIT, s = BUF_INIT;
@@ -100,7 +99,7 @@ static int refuse_size(struct site *site, const struct list_info *li,
 		   "%s-owner@%s.\n", li->name, site->domain, e->msg_len,
 		   li->max_size, li->name, site->domain);
 	buf_printf(&subj, "Message to %s not delivered: too large", li->name);
-	rc = notice(site, li, e, "size", subj.data, body.data);
+	rc = post_notice(site, li, e, "size", subj.data, body.data);
 	set_outcome(out, "refused", "larger than the list's max_size");
 	buf_release(&body);
 	buf_release(&subj);
@@ -123,7 +122,7 @@ static int refuse_nonmember(struct site *site, const struct list_info *li,
 		   li->name, site->domain, li->name, site->domain);
 	buf_printf(&subj, "Message to %s not delivered: not a member",
 		   li->name);
-	rc = notice(site, li, e, "nonmember", subj.data, body.data);
+	rc = post_notice(site, li, e, "nonmember", subj.data, body.data);
 	buf_printf(&why, "sender %s is not a member", from);
 	set_outcome(out, "refused", why.data);
 	buf_release(&body);
@@ -211,8 +210,8 @@ static int build_copy(struct site *site, const struct list_info *li,
 	return rc;
 }
 
-static int accept_post(struct site *site, const struct list_info *li,
-		       const struct spool_entry *e, struct outcome *out)
+int post_accept(struct site *site, const struct list_info *li,
+		const struct spool_entry *e, struct outcome *out)
 {
 	struct stored_msg sm;
 	struct buf copy = BUF_INIT, sender = BUF_INIT;
@@ -234,6 +233,8 @@ static int accept_post(struct site *site, const struct list_info *li,
 	buf_printf(&sender, "%s-bounces@%s", li->name, site->domain);
 	if (rc == 0)
 		rc = queue_members(site, li, sm.rowid, copy.data, sender.data);
+	if (rc == 0)
+		rc = hold_count_post(site->db, li, e->msg, e->msg_len);
 	if (rc == 0) {
 		set_outcome(out, "accepted", sm.permalink);
 		out->archive_dirty = 1;
@@ -245,13 +246,27 @@ done:
 	return rc;
 }
 
-/* Is the From: address one of this site's own addresses?  Such a post is
- * never a member's post, whoever forged it. */
-static int from_is_site(const struct site *site, const char *from)
+/* Applies the list's rules (hold.c decides: deny list, accept list,
+ * membership and moderation flags) to a post that passed the checks. */
+static int route(struct site *site, const struct list_info *li,
+		 const struct spool_entry *e, const char *spool_name,
+		 const char *from, struct outcome *out)
 {
-	const char *at = strrchr(from, '@');
+	struct buf why = BUF_INIT;
+	int r = hold_route(site, li, from, &why), rc = 0;
 
-	return at && !ascii_casecmp(at + 1, site->domain);
+	if (r < 0)
+		rc = -1;
+	else if (r == ROUTE_ACCEPT)
+		rc = post_accept(site, li, e, out);
+	else if (r == ROUTE_HOLD)
+		rc = hold_post(site, li, e, spool_name, why.data, out);
+	else if (r == ROUTE_REJECT)
+		rc = refuse_nonmember(site, li, e, from, out);
+	else
+		set_outcome(out, "discarded", why.data);
+	buf_release(&why);
+	return rc;
 }
 
 int post_handle(struct site *site, const struct list_info *li,
@@ -259,10 +274,8 @@ int post_handle(struct site *site, const struct list_info *li,
 		struct outcome *out)
 {
 	struct buf from = BUF_INIT, name = BUF_INIT;
-	char role[16];
-	int rc = 0, member;
+	int rc = 0;
 
-	(void)spool_name;
 	if (is_own_loop(site, e->msg, e->msg_len)) {
 		set_outcome(out, "loop", "carries this site's List-Id or X-Loop");
 	} else if (header_from(e->msg, e->msg_len, &from, &name) < 0) {
@@ -270,14 +283,7 @@ int post_handle(struct site *site, const struct list_info *li,
 	} else if ((long long)e->msg_len > li->max_size) {
 		rc = refuse_size(site, li, e, out);
 	} else {
-		member = from_is_site(site, from.data) ? 1 :
-			 member_role(site->db, li->id, from.data, role);
-		if (member < 0)
-			rc = -1;
-		else if (member == 0)
-			rc = accept_post(site, li, e, out);
-		else
-			rc = refuse_nonmember(site, li, e, from.data, out);
+		rc = route(site, li, e, spool_name, from.data, out);
 	}
 	buf_release(&from);
 	buf_release(&name);

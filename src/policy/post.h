@@ -17,7 +17,9 @@ struct spool_entry;
 /* The result of one recipient of one message. */
 struct outcome {
 	const char *what;      /* "accepted", "duplicate", "refused", "loop",
-				  "forwarded", "kept", "quarantined" */
+				  "forwarded", "kept", "quarantined", "held",
+				  "discarded", "moderated", "ignored",
+				  "answered" */
 	struct buf reason;
 	int archive_dirty;     /* the list's archive needs updating */
 };
@@ -28,6 +30,20 @@ struct outcome {
 int post_handle(struct site *site, const struct list_info *li,
 		const struct spool_entry *e, const char *spool_name,
 		struct outcome *out);
+
+/* Accepts a post that may go to the list: stores the original, builds
+ * the list copy and queues one delivery per member (inside the caller's
+ * transaction).  Used for members' posts and for approved held posts, so
+ * both take exactly the same way.  0 or -1 (temporary failure). */
+int post_accept(struct site *site, const struct list_info *li,
+		const struct spool_entry *e, struct outcome *out);
+
+/* Sends a notice about e to its envelope sender, unless the message is
+ * from a robot (robots.c) or the sender already had a notice of this kind
+ * today.  Inside the caller's transaction.  0 or -1. */
+int post_notice(struct site *site, const struct list_info *li,
+		const struct spool_entry *e, const char *kind,
+		const char *subject, const char *body);
 
 /* Mail to LIST-owner: a copy to each owner.  Same return as above. */
 int owner_handle(struct site *site, const struct list_info *li,

@@ -55,7 +55,8 @@ static int daemon_sender(const char *sender)
 const char *robots_no_reply_reason(const char *sender, const char *msg,
 				   size_t len)
 {
-	static const char *const bulk[] = { "bulk", "junk", "list" };
+	static const char *const bulk[] = { "bulk", "junk", "list",
+					    "auto_reply" };
 	struct buf v = BUF_INIT;
 	int has_list_id;
 
@@ -66,7 +67,13 @@ const char *robots_no_reply_reason(const char *sender, const char *msg,
 	if (auto_submitted(msg, len))
 		return "Auto-Submitted";
 	if (header_is(msg, len, "Precedence", bulk, ARRAY_SIZE(bulk)))
-		return "Precedence bulk, junk or list";
+		return "Precedence bulk, junk, list or auto_reply";
+	/* vacation programs that predate RFC 3834 */
+	if (header_get(msg, len, "X-Autoreply", &v) == 0 ||
+	    header_get(msg, len, "X-Autorespond", &v) == 0) {
+		buf_release(&v);
+		return "X-Autoreply";
+	}
 	has_list_id = header_get(msg, len, "List-Id", &v) == 0;
 	buf_release(&v);
 	if (has_list_id)

@@ -8,8 +8,9 @@
 #include <stddef.h>
 
 /* Returns NULL when a reply to this message is allowed, else the reason:
- * null sender, Auto-Submitted other than "no", Precedence bulk/junk/list,
- * a List-Id, or a sender that looks like a mailer daemon. */
+ * null sender, Auto-Submitted other than "no", Precedence bulk/junk/list/
+ * auto_reply, X-Autoreply, a List-Id, or a sender that looks like a
+ * mailer daemon. */
 const char *robots_no_reply_reason(const char *sender, const char *msg,
 				   size_t len);
 

@@ -21,7 +21,9 @@
 #include "intake/spool.h"
 #include "mail/address.h"
 #include "mail/header.h"
+#include "policy/moderation.h"
 #include "policy/post.h"
+#include "policy/request.h"
 #include "runner/runner.h"
 
 /* Lists whose archive must be updated after this pass. */
@@ -116,6 +118,12 @@ static int handle_rcpt(struct site *site, const struct spool_entry *e,
 		rc = post_handle(site, &li, e, name, o);
 	else if (la.kind == ADDR_OWNER)
 		rc = owner_handle(site, &li, e, name, o);
+	else if (la.kind == ADDR_MODERATE)
+		rc = moderation_mail(site, &li, e, la.ext, o);
+	else if (la.kind == ADDR_REQUEST)
+		rc = request_mail(site, &li, e, o);
+	else if (la.kind == ADDR_CONFIRM)
+		rc = request_confirm_mail(site, &li, e, la.ext, o);
 	else {
 		o->what = "kept";
 		buf_printf(&o->reason, "mail to %s%s is kept for the work that "
@@ -127,12 +135,35 @@ static int handle_rcpt(struct site *site, const struct spool_entry *e,
 	return rc;
 }
 
+/* The recipient as logs and the intake table may show it: a token in a
+ * sub-address (LIST-moderate+TOKEN) is a secret and is masked. */
+static void rcpt_shown(const struct site *site, const char *rcpt,
+		       struct buf *out)
+{
+	const char *d = strchr(rcpt, site->delimiter);
+	const char *at = strrchr(rcpt, '@');
+	struct list_addr la;
+
+	buf_reset(out);
+	if (!d || (at && d > at) ||
+	    list_addr_parse(rcpt, site->domain, site->delimiter, &la) < 0 ||
+	    (la.kind != ADDR_MODERATE && la.kind != ADDR_CONFIRM)) {
+		buf_adds(out, rcpt);
+		return;
+	}
+	buf_add(out, rcpt, (size_t)(d - rcpt) + 1);
+	buf_adds(out, "...");
+	if (at)
+		buf_adds(out, at);
+}
+
 /* Decides every recipient; the worst outcome names the file's fate. */
 static int decide(struct site *site, const char *path, const char *name,
 		  const struct spool_entry *e, struct buf *summary,
 		  const char **fate)
 {
 	struct outcome o;
+	struct buf shown = BUF_INIT;
 	size_t i;
 	int rc = 0;
 
@@ -141,12 +172,13 @@ static int decide(struct site *site, const char *path, const char *name,
 		memset(&o, 0, sizeof(o));
 		buf_init(&o.reason);
 		rc = handle_rcpt(site, e, e->rcpts[i], name, &o);
+		rcpt_shown(site, e->rcpts[i], &shown);
 		if (rc == 0) {
 			log_info("decision: rcpt=%s sender=<%s> outcome=%s "
-				 "reason=\"%s\"", e->rcpts[i], e->sender, o.what,
+				 "reason=\"%s\"", shown.data, e->sender, o.what,
 				 o.reason.data);
 			buf_printf(summary, "%s%s: %s (%s)", i ? "; " : "",
-				   e->rcpts[i], o.what, o.reason.data);
+				   shown.data, o.what, o.reason.data);
 			if (!strcmp(o.what, "quarantined"))
 				*fate = "bad";
 			else if (!strcmp(o.what, "kept") && !*fate)
@@ -154,6 +186,7 @@ static int decide(struct site *site, const char *path, const char *name,
 		}
 		buf_release(&o.reason);
 	}
+	buf_release(&shown);
 	if (rc == 0 && *fate)
 		rc = set_aside(site, path, name, *fate, summary->data);
 	return rc;
@@ -316,6 +349,9 @@ int runner_step(struct site *site, volatile int *stop)
 	int rc = 0, lock;
 
 	if (runner_process_spool(site, stop) < 0)
+		rc = -1;
+	/* held posts that expired, reminders, confirmations not made */
+	if (moderation_tick(site) < 0 || request_tick(site) < 0)
 		rc = -1;
 	update_archives(site);
 	lock = take_lock(site, ".queue.lock");

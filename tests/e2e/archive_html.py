@@ -115,6 +115,17 @@ def list_page(path):
     months = [a.attrs.get("href")
               for nav in doc.find_all("nav", "months")
               for a in nav.find_all("a")]
+    # the front page shows the most recent threads; every thread is on the
+    # page of each month it was active in
+    seen = {h for h, s in threads}
+    for month in months:
+        mp = pathlib.Path(path).parent / month
+        mol = parse_page(mp).find("ol", "threads") if mp.exists() else None
+        for li in (mol.find_all("li") if mol is not None else []):
+            a = li.find("a", "subject")
+            if a is not None and a.attrs.get("href") not in seen:
+                seen.add(a.attrs.get("href"))
+                threads.append((a.attrs.get("href"), a.text()))
     return {"count": int(m.group(1)) if m else None,
             "threads_count": int(m.group(2)) if m else None,
             "threads": threads, "months": months, "doc": doc}
@@ -142,8 +153,10 @@ def message_page(path):
     mid = doc.find("dd", "mid")
     thread = None
     for a in doc.find_all("a"):
-        if a.text().strip() == "Whole thread":
-            thread = a.attrs.get("href")
+        href = a.attrs.get("href") or ""
+        if re.search(r"(^|/)thread/[^/]+\.html$", href):
+            thread = href
+            break
     return {"subject": h1.text() if h1 else None,
             "message_id": mid.text().strip() if mid else None,
             "thread_url": thread, "doc": doc}
@@ -166,21 +179,54 @@ def home_page(path):
     return out
 
 
+def _local_targets(page, doc, under):
+    """Resolved local link targets of a page that lie in folder `under`."""
+    out = []
+    for a in doc.find_all("a"):
+        href = (a.attrs.get("href") or "").split("#")[0]
+        if not href or re.match(r"^[a-z]+:", href):
+            continue
+        t = (pathlib.Path(page).parent / href).resolve()
+        if t.parent == pathlib.Path(under).resolve() and t.suffix == ".html":
+            out.append(t)
+    return out
+
+
 def archive_threads(list_dir):
-    """Reads a list's archive from its pages alone: returns
-    [(thread href, [Message-IDs of its messages])] in list-page order, and
-    the list page dict."""
+    """Reads a list's archive from its pages alone.  Returns
+    ([(thread href, [Message-IDs in page order])], list page dict): first
+    the threads the list page shows, in its order, then any further thread
+    reached from the month pages (message -> its thread), so that a list
+    page showing only recent threads still yields every thread.
+    lp["listed"] is the number of threads the list page itself shows;
+    lp["wrong_thread_links"] the message pages whose thread link is not the
+    thread page that shows them."""
     list_dir = pathlib.Path(list_dir)
     lp = list_page(list_dir / "index.html")
+    hrefs = [h for h, subject in lp["threads"]]
+    lp["listed"] = len(hrefs)
+    seen = {(list_dir / h).resolve() for h in hrefs}
+    for mhref in lp["months"]:
+        mpath = list_dir / mhref
+        if not mpath.exists():
+            continue
+        for msg in _local_targets(mpath, parse_page(mpath), list_dir / "msg"):
+            mp = message_page(msg)
+            if not mp["thread_url"]:
+                continue
+            t = (msg.parent / mp["thread_url"]).resolve()
+            if t not in seen:
+                seen.add(t)
+                hrefs.append("thread/" + t.name)
     out = []
     lp["wrong_thread_links"] = []
-    for href, subject in lp["threads"]:
+    for href in hrefs:
         tp = thread_page(list_dir / href)
         ids = []
         for perma in tp["permalinks"]:
             mp = message_page(list_dir / "msg" / (perma + ".html"))
             ids.append(mp["message_id"])
-            # the message page's "Whole thread" link leads back here
+            # the message page's thread link leads back here
             if mp["thread_url"] is None or (
                     (list_dir / "msg" / mp["thread_url"]).resolve() !=
                     (list_dir / href).resolve()):

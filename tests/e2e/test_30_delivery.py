@@ -3,8 +3,6 @@ retries, the file transport."""
 
 import collections
 
-import pytest
-
 from conftest import (DOMAIN, SmtpServer, Site, free_port, init_site,
                       make_message, msgid_of, read_deliveries)
 
@@ -163,7 +161,7 @@ def test_temporary_failure_of_one_recipient(site):
 def test_give_up_after_too_long(site):
     site.smtpd.tempfail_all(True)
     setup_members(site)
-    mid = post_one(site)
+    post_one(site)
     site.run_once()
     assert site.queue_lines()[1] == len(MEMBERS)
     site.ok("queue", "retry")
@@ -196,3 +194,32 @@ def test_file_transport(tmp_path):
         assert b"Subject: [network] to the outbox" in raw
     assert seen == {m: 1 for m in MEMBERS}
     assert site.queue_lines()[1] == 0
+
+
+def test_run_daemon_delivers_and_stops_on_sigterm(site):
+    import signal
+    import subprocess
+    import time
+    from conftest import CONFER_BIN, base_env, check_sanitizer
+    setup_members(site)
+    p = subprocess.Popen([CONFER_BIN, "-c", str(site.conf), "run"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=base_env())
+    try:
+        mid = post_one(site, subject="while running")
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if sum(rcpt_counts(site.deliveries(), mid).values()) >= 5:
+                break
+            time.sleep(0.2)
+        assert rcpt_counts(site.deliveries(), mid) == {m: 1 for m in MEMBERS}
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    err = err.decode("utf-8", "replace")
+    check_sanitizer(["run"], err)
+    assert p.returncode == 0, err
+    assert "decision:" in err

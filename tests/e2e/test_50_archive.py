@@ -8,8 +8,8 @@ import time
 import pytest
 
 from archive_html import (archive_threads, home_page, list_page,
-                          message_page, parse_page, thread_page)
-from conftest import DOMAIN, make_message, msgid_of
+                          message_page, parse_page)
+from conftest import DOMAIN, make_message
 
 NET = "network@" + DOMAIN
 
@@ -345,3 +345,49 @@ def test_import_not_an_mbox(site, tmp_path):
     rc, out, err = site.confer("import", "mbox", "network", f)
     assert rc != 0
     assert site.threads("network") == []
+
+
+def test_import_mboxcl2_and_mboxo(site, tmp_path):
+    """mboxcl2: Content-Length says where a message ends, and a body line
+    starting with "From " is not a separator.  mboxo: ">From " loses its
+    '>', ">>From " is left alone."""
+    site.ok("list", "create", "cl2")
+    site.ok("list", "create", "mo")
+    body1 = "first line\nFrom here on it is body\n\nFrom again\n"
+    m1 = make_message(frm="alice@example.org", subject="cl2 one",
+                      msgid="<cl2-1@example.org>", date=date(2012, 3, 4),
+                      body=body1)
+    m2 = make_message(frm="bob@example.org", subject="cl2 two",
+                      msgid="<cl2-2@example.org>", date=date(2012, 3, 5),
+                      headers=[("In-Reply-To", "<cl2-1@example.org>")],
+                      body="second\n")
+    parts = []
+    for m in (m1, m2):
+        head, body = m.split(b"\n\n", 1)
+        parts.append(mbox_from_line(m) + b"\n" + head +
+                     b"\nContent-Length: %d\n\n" % len(body) + body + b"\n")
+    box = tmp_path / "cl2.mbox"
+    box.write_bytes(b"".join(parts))
+    rc, out, err = site.confer("import", "mbox", "cl2", box, "--format",
+                               "mboxcl2")
+    assert rc == 0, err
+    th = site.threads("cl2")
+    assert [t["messages"] for t in th] == [["cl2-1@example.org",
+                                            "cl2-2@example.org"]], th
+    store = b"".join(p.read_bytes() for p in
+                     sorted((site.dir / "store" / "cl2").rglob("*.eml")))
+    assert b"\r\nFrom here on it is body\r\n\r\nFrom again\r\n" in store
+    # mboxo
+    mo = make_message(frm="alice@example.org", subject="mboxo",
+                      msgid="<mo-1@example.org>", date=date(2012, 4, 1),
+                      body="x\nFrom start\n>>From twice\n")
+    box2 = tmp_path / "o.mbox"
+    # an mboxo writer quotes "From " lines only, so ">>From" stays as it is
+    box2.write_bytes(mbox_from_line(mo) + b"\n" +
+                     mo.replace(b"\nFrom start", b"\n>From start") + b"\n")
+    rc, out, err = site.confer("import", "mbox", "mo", box2, "--format",
+                               "mboxo")
+    assert rc == 0, err
+    store = b"".join(p.read_bytes() for p in
+                     sorted((site.dir / "store" / "mo").rglob("*.eml")))
+    assert b"\r\nFrom start\r\n>>From twice\r\n" in store, store[-200:]

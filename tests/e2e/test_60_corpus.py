@@ -10,6 +10,13 @@ Everything else is fed to `confer receive` as it is, mbox files included;
 a file that is not a message at all must then exit 65 (counted and shown
 with -s).
 
+How the whole corpus is run (one site, file transport, one `run --once`):
+each From address becomes a member of "network" and of one sub-list of at
+most 8 such senders, and a file is posted to its sender's sub-list (files
+without a usable From go to the empty list "nofrom"), so that every post
+has at most 8 recipients.  Each file gets its own envelope sender
+(corpus-NNNN@senders.test), which ties the logged decision to the file.
+
 Run with -s to see the counts of every outcome."""
 
 import collections
@@ -25,8 +32,8 @@ import time
 
 import pytest
 
-from archive_html import archive_threads, list_page
-from conftest import (CORPUS, DOMAIN, SANITIZED, SmtpServer, Site,
+from archive_html import archive_threads
+from conftest import (CORPUS, DOMAIN, SmtpServer, Site,
                       defect_kinds, init_site, msgid_of, parse)
 from test_50_archive import mboxrd
 
@@ -331,9 +338,17 @@ def test_corpus_nothing_vanishes(whole):
                     (bad_dir / (name + ".reason")).read_text().strip()):
                 problems.append((f, "quarantined without spool/bad/%s(.reason)"
                                  % name))
-        elif d["outcome"] not in ("refused", "duplicate", "loop"):
+        elif d["outcome"] not in ("refused", "held", "duplicate", "loop"):
             problems.append((f, "unexpected outcome %r" % d))
     print("\ncorpus outcomes: %s" % dict(counts))
+    not_members = sorted(set(whole["sender_of"]) - whole["members_ok"] -
+                         {None})
+    print("corpus: From addresses `member add` refused: %s" % not_members)
+    for i, f in enumerate(whole["files"]):
+        for d in by_sender.get(whole["env_sender"][i], []):
+            if d["outcome"] in ("refused", "held", "loop"):
+                print("corpus: %s %s: %s" % (d["outcome"], rel(f),
+                                             d["reason"]))
     assert not problems, problems
 
 

@@ -382,9 +382,11 @@ static void nested(struct buf *msg, size_t depth)
 
 	buf_adds(msg, "Subject: deep\n");
 	for (i = 0; i < depth; i++)
-		buf_printf(msg, "Content-Type: multipart/mixed; boundary=\"b%zu\"\n"
-			   "\n--b%zu\n", i, i);
+		buf_printf(msg, "Content-Type: multipart/mixed; boundary=\"b%06zu\"\n"
+			   "\n--b%06zu\n", i, i);
 	buf_adds(msg, "Content-Type: text/plain\n\ninnermost\n");
+	while (depth-- > 0)
+		buf_printf(msg, "--b%06zu--\n", depth);
 }
 
 static void limit_depth(void **state)

@@ -1,0 +1,84 @@
+/* render.h: the archive's page writers, shared by the full build and the
+ * incremental update (build.c).  Pages made from the database summaries
+ * (list, month, author, home, feeds) are rendered by the same functions
+ * in both cases, so an update writes exactly what a rebuild would. */
+#ifndef CONFER_RENDER_H
+#define CONFER_RENDER_H
+
+#include <time.h>
+
+#include "archive/index.h"
+#include "archive/text_html.h"
+#include "core/buf.h"
+
+struct site;
+struct list_info;
+struct tset;
+struct tctx;
+
+/* Most recent threads on a list's front page, and entries in its feed. */
+#define FRONT_THREADS 50
+#define FEED_ENTRIES 30
+
+struct arender {
+	struct site *site;
+	const struct list_info *li;   /* NULL for the network home */
+	struct tset *ts;
+	struct buf dir;               /* the folder pages are written into */
+	const char *lang;             /* en, fr or es */
+	struct text_labels labels;
+	int errors;                   /* failures so far (each logged) */
+};
+
+/* Prepares r for list li (NULL: the archive's top folder).  Release with
+ * arender_release. */
+void arender_init(struct arender *r, struct site *site,
+		  const struct list_info *li, struct tset *ts);
+void arender_release(struct arender *r);
+
+/* Sets what every page uses: root, lang, t.*, list.*, domain. */
+void ar_common(struct arender *r, struct tctx *c, const char *root);
+/* Renders tpl into dir/rel, written only when changed.  Errors counted. */
+void ar_write(struct arender *r, const char *rel, const char *tpl,
+	      struct tctx *c);
+/* Writes bytes into dir/rel when changed.  Errors counted. */
+void ar_write_raw(struct arender *r, const char *rel, const char *data,
+		  size_t len);
+/* Removes dir/rel (missing is fine). */
+void ar_unlink(struct arender *r, const char *rel);
+
+/* The author as pages show it: the name; the address only when the site
+ * allows it, else its local part.  Returns a string to free. */
+char *ar_author(const struct site *site, const char *name, const char *addr);
+/* The file-name key of an author page: 16 base32 characters of a hash of
+ * the address (never the address itself). */
+void ar_author_key(const char *addr, char out[32]);
+void ar_date(time_t t, struct buf *out);      /* 2024-01-31 12:00 UTC */
+void ar_iso_date(time_t t, struct buf *out);  /* 2024-01-31T12:00:00Z */
+void ar_month(time_t t, char out[8]);         /* 2024-01 */
+
+/* Renders a thread: its page, Atom feed and mbox, and the pages, raw
+ * copies and attachments of its messages; only the message pages whose
+ * flag in want (indexed like ix->msgs) is set, or all when want is NULL. */
+void ar_thread(struct arender *r, const struct arch_index *ix, size_t ti,
+	       const unsigned char *want);
+
+/* Pages from the database summaries. */
+void ar_month_page(struct arender *r, const char *month);
+void ar_month_mbox(struct arender *r, const char *month);
+/* Appends m to its month's mbox when it is the month's last message and
+ * the mbox exists: 0, or 1 when the caller must write it whole. */
+int ar_month_mbox_append(struct arender *r, const char *month,
+			 const struct arch_msg *m);
+void ar_author_page(struct arender *r, const char *addr);
+void ar_list_page(struct arender *r);
+void ar_list_feed(struct arender *r);
+/* The network home (r prepared with li NULL). */
+void ar_home(struct arender *r);
+
+/* Appends one message in mboxrd form (From_ line, ">From " quoting, CRLF
+ * turned into LF, a blank line after). */
+void ar_mboxrd(const char *from, time_t when, const char *msg, size_t len,
+	       struct buf *out);
+
+#endif

@@ -1,0 +1,349 @@
+/* state.c: reading and writing the archive's summaries (see state.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive/render.h"
+#include "archive/state.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "core/site.h"
+#include "core/util.h"
+
+/* Participants named on a list's front page, per thread. */
+#define PARTICIPANTS_MAX 6
+
+void strset_add(struct strset *set, const char *s)
+{
+	if (strset_has(set, s))
+		return;
+	if (set->n == set->cap) {
+		set->cap = set->cap ? set->cap * 2 : 8;
+		set->s = xreallocarray(set->s, set->cap, sizeof(*set->s));
+	}
+	set->s[set->n++] = xstrdup(s);
+}
+
+int strset_has(const struct strset *set, const char *s)
+{
+	size_t i;
+
+	/* sets stay small in updates; a full build does not use them for
+	 * anything larger than its months */
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->s[i], s))
+			return 1;
+	return 0;
+}
+
+void strset_release(struct strset *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		free(set->s[i]);
+	free(set->s);
+	memset(set, 0, sizeof(*set));
+}
+
+static int threads_of_id(sqlite3_stmt *by_id, sqlite3_stmt *by_ref,
+			 long long list_id, const char *id,
+			 struct strset *out)
+{
+	sqlite3_stmt *st[2] = { by_id, by_ref };
+	int k, rc = SQLITE_DONE;
+
+	for (k = 0; k < 2; k++) {
+		sqlite3_reset(st[k]);
+		sqlite3_bind_int64(st[k], 1, list_id);
+		db_bind_text(st[k], 2, id);
+		while ((rc = sqlite3_step(st[k])) == SQLITE_ROW)
+			strset_add(out, db_col_text(st[k], 0));
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+struct scan {
+	sqlite3_stmt *by_id, *by_ref;
+	long long list_id;
+	struct strset *out;
+	int rc;
+};
+
+static int scan_id(const char *id, size_t len, void *arg)
+{
+	struct scan *s = arg;
+
+	(void)len;
+	if (threads_of_id(s->by_id, s->by_ref, s->list_id, id, s->out) < 0)
+		s->rc = -1;
+	return s->rc;
+}
+
+int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
+		     long long *nnew)
+{
+	sqlite3_stmt *news = db_prepare(db, "SELECT message_id, in_reply_to, "
+		"refs FROM messages WHERE list_id = ? AND thread_id IS NULL");
+	/* without statistics SQLite would take the thread index and scan */
+	sqlite3_stmt *by_id = db_prepare(db, "SELECT DISTINCT thread_id FROM "
+		"messages INDEXED BY messages_msgid WHERE list_id = ? AND "
+		"message_id = ? AND thread_id IS NOT NULL");
+	sqlite3_stmt *by_ref = db_prepare(db, "SELECT DISTINCT m.thread_id "
+		"FROM arch_refs r JOIN messages m ON m.id = r.message WHERE "
+		"r.list_id = ? AND r.msgid = ? AND +m.thread_id IS NOT NULL");
+	struct scan s = { by_id, by_ref, list_id, threads, 0 };
+	int rc = SQLITE_ERROR;
+
+	*nnew = 0;
+	if (news && by_id && by_ref) {
+		sqlite3_bind_int64(news, 1, list_id);
+		while (s.rc == 0 && (rc = sqlite3_step(news)) == SQLITE_ROW) {
+			(*nnew)++;
+			scan_id(db_col_text(news, 0), 0, &s);
+			msgids_scan(db_col_text(news, 1), scan_id, &s);
+			msgids_scan(db_col_text(news, 2), scan_id, &s);
+		}
+	}
+	sqlite3_finalize(news);
+	sqlite3_finalize(by_id);
+	sqlite3_finalize(by_ref);
+	if (rc != SQLITE_DONE || s.rc < 0) {
+		log_error("archive: cannot find threads: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+int astate_neighbours(sqlite3 *db, long long list_id, const char *id,
+		      struct strset *out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT (SELECT b.thread_id FROM "
+		"arch_threads b WHERE b.list_id = a.list_id AND (b.first, "
+		"b.thread_id) < (a.first, a.thread_id) ORDER BY b.first DESC, "
+		"b.thread_id DESC LIMIT 1), (SELECT b.thread_id FROM arch_threads"
+		" b WHERE b.list_id = a.list_id AND (b.first, b.thread_id) > "
+		"(a.first, a.thread_id) ORDER BY b.first, b.thread_id LIMIT 1) "
+		"FROM arch_threads a WHERE a.list_id = ? AND a.thread_id = ?");
+	int k, rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	db_bind_text(st, 2, id);
+	rc = sqlite3_step(st);
+	for (k = 0; rc == SQLITE_ROW && k < 2; k++)
+		if (sqlite3_column_type(st, k) != SQLITE_NULL)
+			strset_add(out, db_col_text(st, k));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct saver {
+	struct site *site;
+	const struct arch_index *ix;
+	long long list_id;
+	const char *list;
+	sqlite3_stmt *thread, *msg, *ref;
+	struct buf who;
+	int nwho, rc;
+	int full;           /* every message's references anew */
+};
+
+static void participant(struct thread_node *n, void *arg)
+{
+	struct saver *s = arg;
+	const struct arch_msg *m;
+	char *a;
+
+	if (n->msg < 0 || s->nwho >= PARTICIPANTS_MAX)
+		return;
+	m = &s->ix->msgs[n->msg];
+	if (m->removed)
+		return;
+	a = ar_author(s->site, m->from_name, m->from_addr);
+	/* a name already listed is not repeated */
+	if (!strstr(s->who.data, a)) {
+		buf_printf(&s->who, "%s%s", s->who.len ? ", " : "", a);
+		s->nwho++;
+	}
+	free(a);
+}
+
+static int add_ref(const char *id, size_t len, void *arg)
+{
+	struct saver *s = arg;
+	sqlite3_stmt *st = s->ref;
+
+	(void)len;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, s->list_id);
+	db_bind_text(st, 2, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		s->rc = -1;
+	return 0;
+}
+
+static void save_msg(struct thread_node *n, void *arg)
+{
+	void **a = arg;
+	struct saver *s = a[0];
+	const char *tid = a[1];
+	const struct arch_msg *m;
+
+	if (n->msg < 0)
+		return;
+	m = &s->ix->msgs[n->msg];
+	if (!m->thread_id || strcmp(m->thread_id, tid)) {
+		sqlite3_reset(s->msg);
+		db_bind_text(s->msg, 1, tid);
+		sqlite3_bind_int64(s->msg, 2, m->rowid);
+		if (sqlite3_step(s->msg) != SQLITE_DONE)
+			s->rc = -1;
+	}
+	if (!m->thread_id || s->full) {
+		sqlite3_bind_int64(s->ref, 3, m->rowid);
+		msgids_scan(m->in_reply_to, add_ref, s);
+		msgids_scan(m->refs, add_ref, s);
+	}
+}
+
+static void save_thread(struct saver *s, const struct arch_thread *t)
+{
+	struct buf subj = BUF_INIT;
+	void *arg[2] = { s, (void *)t->id };
+	sqlite3_stmt *st = s->thread;
+
+	if (s->ix->msgs[t->first_msg].removed)
+		buf_adds(&subj, "(removed)");
+	else
+		subject_clean(s->ix->msgs[t->first_msg].subject, s->list, 1,
+			      &subj);
+	buf_reset(&s->who);
+	s->nwho = 0;
+	thread_walk(t->root, participant, s);
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, s->list_id);
+	db_bind_text(st, 2, t->id);
+	db_bind_text(st, 3, subj.data);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)t->count);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)t->first);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)t->last);
+	db_bind_text(st, 7, s->who.data);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		s->rc = -1;
+	thread_walk(t->root, save_msg, arg);
+	buf_release(&subj);
+}
+
+static int exec_list(sqlite3 *db, const char *sql, long long list_id,
+		     const char *text)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	if (text)
+		db_bind_text(st, 2, text);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int save_months(sqlite3 *db, long long list_id,
+		       const struct strset *months, int full)
+{
+	size_t i;
+
+	if (full)
+		return exec_list(db, "DELETE FROM arch_months WHERE list_id = ?1",
+				 list_id, NULL) < 0 ||
+		       exec_list(db, "INSERT INTO arch_months SELECT ?1, "
+				 "strftime('%Y-%m', received, 'unixepoch'), "
+				 "count(*) FROM messages WHERE list_id = ?1 AND "
+				 "removed = 0 GROUP BY 2", list_id, NULL) < 0 ?
+		       -1 : 0;
+	for (i = 0; i < months->n; i++)
+		if (exec_list(db, "INSERT OR REPLACE INTO arch_months SELECT ?1,"
+			      " ?2, count(*) FROM messages WHERE list_id = ?1 "
+			      "AND received >= unixepoch(?2 || '-01') AND "
+			      "received < unixepoch(?2 || '-01', '+1 month') AND "
+			      "removed = 0", list_id, months->s[i]) < 0 ||
+		    exec_list(db, "DELETE FROM arch_months WHERE list_id = ?1 "
+			      "AND month = ?2 AND count = 0", list_id,
+			      months->s[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int clear_old(sqlite3 *db, long long list_id,
+		     const struct strset *old, int full)
+{
+	size_t i;
+
+	if (full)
+		return exec_list(db, "DELETE FROM arch_threads WHERE list_id = ?1",
+				 list_id, NULL) < 0 ||
+		       exec_list(db, "DELETE FROM arch_refs WHERE list_id = ?1",
+				 list_id, NULL) < 0 ? -1 : 0;
+	for (i = 0; i < old->n; i++)
+		if (exec_list(db, "DELETE FROM arch_threads WHERE list_id = ?1 "
+			      "AND thread_id = ?2", list_id, old->s[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int astate_save(struct site *site, long long list_id, const char *list,
+		const struct arch_index *ix, const struct strset *old,
+		const struct strset *months, int full)
+{
+	sqlite3 *db = site->db;
+	struct saver s;
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	s.site = site;
+	s.ix = ix;
+	s.list_id = list_id;
+	s.list = list;
+	buf_init(&s.who);
+	/* the summaries can always be rebuilt, and a lost commit only leaves
+	 * messages unthreaded for the next update: no fsync for them */
+	if (db_exec(db, "PRAGMA synchronous = NORMAL") < 0)
+		return -1;
+	if (db_begin(db) < 0) {
+		db_exec(db, "PRAGMA synchronous = FULL");
+		return -1;
+	}
+	s.full = full;
+	s.thread = db_prepare(db, "INSERT OR REPLACE INTO arch_threads(list_id,"
+		" thread_id, subject, count, first, last, participants) VALUES "
+		"(?, ?, ?, ?, ?, ?, ?)");
+	s.msg = db_prepare(db, "UPDATE messages SET thread_id = ? WHERE id = ?");
+	s.ref = db_prepare(db, "INSERT OR IGNORE INTO arch_refs(list_id, msgid,"
+			   " message) VALUES (?, ?, ?)");
+	if (!s.thread || !s.msg || !s.ref || clear_old(db, list_id, old, full))
+		s.rc = -1;
+	for (i = 0; s.rc == 0 && i < ix->nthreads; i++)
+		save_thread(&s, &ix->threads[i]);
+	if (s.rc == 0 && save_months(db, list_id, months, full) < 0)
+		s.rc = -1;
+	sqlite3_finalize(s.thread);
+	sqlite3_finalize(s.msg);
+	sqlite3_finalize(s.ref);
+	buf_release(&s.who);
+	if (s.rc < 0) {
+		log_error("archive: cannot record threads of \"%s\": %s", list,
+			  sqlite3_errmsg(db));
+		db_rollback(db);
+		db_exec(db, "PRAGMA synchronous = FULL");
+		return -1;
+	}
+	s.rc = db_commit(db);
+	if (db_exec(db, "PRAGMA synchronous = FULL") < 0)
+		s.rc = -1;
+	return s.rc;
+}

@@ -1,0 +1,42 @@
+/* state.h: the archive's state in the database (schema version 3): each
+ * message's thread, the ids messages refer to, and per-thread and
+ * per-month summaries.  It lets an update find the threads a new message
+ * joins and render list, month and feed pages without loading the list. */
+#ifndef CONFER_STATE_H
+#define CONFER_STATE_H
+
+#include <sqlite3.h>
+
+#include "archive/index.h"
+
+struct site;
+
+/* A set of strings (thread ids, months, addresses), in insertion order. */
+struct strset {
+	char **s;
+	size_t n, cap;
+};
+
+void strset_add(struct strset *set, const char *s);
+int strset_has(const struct strset *set, const char *s);
+void strset_release(struct strset *set);
+
+/* The threads the list's unthreaded (new) messages connect to: those of
+ * messages they refer to, that refer to them, or that refer to an id they
+ * refer to.  Also counts the new messages.  0 or -1 (logged). */
+int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
+		     long long *nnew);
+
+/* Records the threads of ix in one transaction: thread ids of messages,
+ * the thread summaries (replacing those named in old, or all the list's
+ * when full), the ids new messages refer to, and the message counts of
+ * the months in months (every month when full).  0 or -1 (logged). */
+int astate_save(struct site *site, long long list_id, const char *list,
+		const struct arch_index *ix, const struct strset *old,
+		const struct strset *months, int full);
+
+/* Adds the ids before and after thread id (by start) to out. */
+int astate_neighbours(sqlite3 *db, long long list_id, const char *id,
+		      struct strset *out);
+
+#endif

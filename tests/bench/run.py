@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""confer's archive benchmark, side by side with MHonArc (`make bench`).
+
+Reports, for a generated realistic threaded mbox (../shared/bench's
+gen_mbox.py, or --mbox FILE for a real one):
+  * full build: `confer import mbox` (store + database + every page) and
+    `mhonarc -outdir` of the same mbox, messages per second for both;
+  * adding one message to an existing archive (`confer import mbox` of a
+    one-message mbox, which updates only the pages it touches) at 2,000,
+    20,000 and 100,000 messages, and MHonArc's `-add` at 2,000 and 20,000;
+  * peak memory (max RSS) of confer's full build at 100,000 messages.
+Goals (issue 4): 20x MHonArc's rate, under 20 ms per added message, under
+100 MB at 100,000.  Work files go to build/bench (or --work).
+
+usage: run.py [--full 20000] [--inc 2000,20000,100000] [--mbox FILE]
+              [--runs 5] [--no-mhonarc] [--work DIR]
+"""
+import argparse
+import json
+import os
+import pathlib
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SHARED = pathlib.Path(os.environ.get("CONFER_SHARED_BENCH",
+                                     REPO.parent / "shared" / "bench"))
+CONFER = os.environ.get("CONFER_BIN") or str(REPO / "confer")
+
+
+def sh(cmd, **kw):
+    return subprocess.run([str(c) for c in cmd], check=True,
+                          capture_output=True, **kw)
+
+
+def timed(cmd, env=None):
+    """wall seconds, max RSS in KB (GNU time), of cmd."""
+    tf = pathlib.Path("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp") \
+        / ("confer-bench-time-%d" % os.getpid())
+    t0 = time.monotonic()
+    r = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", str(tf)] +
+                       [str(c) for c in cmd], capture_output=True, env=env)
+    wall = time.monotonic() - t0
+    if r.returncode != 0:
+        sys.exit("failed: %s\n%s" % (" ".join(map(str, cmd)),
+                                     r.stderr.decode(errors="replace")[-2000:]))
+    rss, user, syst = tf.read_text().split()[-3:]
+    tf.unlink()
+    return {"wall": wall, "rss_kb": int(rss), "cpu": float(user) + float(syst)}
+
+
+def gen(work, count, extra=8):
+    mbox = work / ("mbox-%d.mbox" % count)
+    more = work / ("mbox-%d.extra.mbox" % count)
+    if not (mbox.exists() and more.exists()):
+        print("generating %d messages..." % count, flush=True)
+        sh([sys.executable, SHARED / "lib" / "gen_mbox.py", "--count", count,
+            "--extra", extra, mbox, more])
+    return mbox, more
+
+
+def split_mbox(path):
+    """The messages of an mbox as separate byte strings (From_ lines kept)."""
+    data = pathlib.Path(path).read_bytes()
+    parts = re.split(rb"(?m)^(?=From )", data)
+    return [p for p in parts if p.startswith(b"From ")]
+
+
+def new_site(work, name):
+    d = work / name
+    shutil.rmtree(d, ignore_errors=True)
+    sh([CONFER, "init", d, "--domain", "lists.example.org", "--url",
+        "https://lists.example.org/archive/", "--transport", "file"])
+    conf = d / "confer.conf"
+    sh([CONFER, "-c", conf, "list", "create", "devel", "--description",
+        "benchmark list"])
+    return d, conf
+
+
+def confer_full(work, mbox, name):
+    d, conf = new_site(work, name)
+    subprocess.run(["sync"])
+    r = timed([CONFER, "-c", conf, "import", "mbox", "devel", mbox])
+    return d, conf, r
+
+
+def confer_add(work, conf, singles, runs):
+    """Median wall of adding one message, runs times (each a new one)."""
+    walls = []
+    for k in range(runs):
+        one = work / ("one-%d.mbox" % k)
+        one.write_bytes(singles[k % len(singles)])
+        r = timed([CONFER, "-c", conf, "import", "mbox", "devel", one])
+        walls.append(r["wall"])
+    return statistics.median(walls), walls
+
+
+def mhonarc_full(work, mbox, name):
+    out = work / name
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    subprocess.run(["sync"])
+    r = timed(["mhonarc", "-quiet", "-outdir", out, mbox])
+    return out, r
+
+
+def mhonarc_add(work, base, singles, runs):
+    walls = []
+    for k in range(runs):
+        one = work / ("mh-one-%d.mbox" % k)
+        one.write_bytes(singles[k % len(singles)])
+        r = timed(["mhonarc", "-quiet", "-add", "-outdir", base, one])
+        walls.append(r["wall"])
+    return statistics.median(walls), walls
+
+
+def count_messages(mbox):
+    n = 0
+    with open(mbox, "rb") as f:
+        for line in f:
+            if line.startswith(b"From "):
+                n += 1
+    return n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--full", type=int, default=20000)
+    ap.add_argument("--inc", default="2000,20000,100000")
+    ap.add_argument("--mbox", help="a real mbox instead of a generated one")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--no-mhonarc", action="store_true")
+    ap.add_argument("--work", default=str(REPO / "build" / "bench"))
+    a = ap.parse_args()
+    work = pathlib.Path(a.work)
+    work.mkdir(parents=True, exist_ok=True)
+    mh = not a.no_mhonarc and shutil.which("mhonarc")
+    if not a.no_mhonarc and not mh:
+        sys.exit("mhonarc is not installed: run `make deps`")
+    results = {"confer": CONFER, "rows": []}
+    rows = results["rows"]
+
+    # full build, side by side
+    if a.mbox:
+        mbox = pathlib.Path(a.mbox)
+        singles = split_mbox(mbox)[-a.runs:]
+        n = count_messages(mbox)
+        sizes = []
+    else:
+        mbox, extra = gen(work, a.full)
+        n = a.full
+        sizes = [int(x) for x in a.inc.split(",") if x]
+    print("full build of %d messages (%s)" % (n, mbox), flush=True)
+    d, conf, r = confer_full(work, mbox, "confer-full")
+    rows.append(("confer full build", n, r["wall"], n / r["wall"],
+                 r["rss_kb"]))
+    print("  confer:  %.2f s, %.0f msg/s, %d KB" % (
+        r["wall"], n / r["wall"], r["rss_kb"]), flush=True)
+    mh_rate = None
+    if mh:
+        out, m = mhonarc_full(work, mbox, "mhonarc-full")
+        mh_rate = n / m["wall"]
+        rows.append(("MHonArc full build", n, m["wall"], mh_rate,
+                     m["rss_kb"]))
+        print("  MHonArc: %.2f s, %.0f msg/s, %d KB" % (
+            m["wall"], mh_rate, m["rss_kb"]), flush=True)
+        print("  ratio: %.1fx" % ((n / r["wall"]) / mh_rate))
+        results["full_ratio"] = (n / r["wall"]) / mh_rate
+    if a.mbox:
+        med, walls = confer_add(work, conf, singles, a.runs)
+        rows.append(("confer add one message", n, med, None, None))
+    # adding one message at each size
+    for size in sizes:
+        mbox_s, extra_s = gen(work, size)
+        singles = split_mbox(extra_s)
+        if size == a.full:
+            conf_s = conf
+        else:
+            print("building a %d-message archive..." % size, flush=True)
+            d_s, conf_s, r_s = confer_full(work, mbox_s, "confer-%d" % size)
+            if size == 100000:
+                rows.append(("confer full build", size, r_s["wall"],
+                             size / r_s["wall"], r_s["rss_kb"]))
+                print("  full build: %.1f s, %.0f msg/s, peak %d KB" % (
+                    r_s["wall"], size / r_s["wall"], r_s["rss_kb"]))
+        med, walls = confer_add(work, conf_s, singles, a.runs)
+        rows.append(("confer add one message", size, med, None, None))
+        print("  add one message at %d: median %.1f ms (%s)" % (
+            size, med * 1000, ", ".join("%.1f" % (w * 1000) for w in walls)),
+            flush=True)
+        if mh and size <= 20000:
+            if size == a.full:
+                base = out
+            else:
+                base, m_s = mhonarc_full(work, mbox_s, "mhonarc-%d" % size)
+            mmed, mwalls = mhonarc_add(work, base, singles, min(a.runs, 3))
+            rows.append(("MHonArc add one message", size, mmed, None, None))
+            print("  MHonArc -add at %d: median %.0f ms" % (size, mmed * 1000),
+                  flush=True)
+    print()
+    print("| tool / workload | messages | wall s | msg/s | peak RSS KB |")
+    print("|---|---|---|---|---|")
+    for name, count, wall, rate, rss in rows:
+        print("| %s | %d | %.3f | %s | %s |" % (
+            name, count, wall, "%.0f" % rate if rate else "",
+            rss if rss else ""))
+    (work / "results.json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,383 @@
+"""The archive as a forum (issue 4): strict HTML5 pages, feeds, mbox
+downloads, updates that give what a rebuild gives, stable pages whatever
+the import order, removal, languages, threading read back from the pages."""
+
+import calendar
+import email.utils
+import mailbox
+import pathlib
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+
+import html5lib
+import pytest
+
+from archive_html import archive_threads, message_page, parse_page
+from conftest import CORPUS, DOMAIN, init_site, make_message, Site
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+NOTMUCH = CORPUS / "notmuch" / "test" / "corpora"
+
+
+def date(y, mo, d, h=12, mi=0):
+    return email.utils.formatdate(calendar.timegm((y, mo, d, h, mi, 0)))
+
+
+def strict_parse(path):
+    """Parses a page with html5lib in strict mode (any parse error raises);
+    returns the etree."""
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    with open(path, "rb") as f:
+        try:
+            return parser.parse(f, transport_encoding="utf-8")
+        except html5lib.html5parser.ParseError as e:
+            raise AssertionError("%s: %s" % (path, e))
+
+
+def tree_snapshot(root):
+    """{relative path: bytes} of every file under root."""
+    root = pathlib.Path(root)
+    return {str(p.relative_to(root)): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def mbox_text(messages):
+    """An mboxrd file of (from-line date, raw message bytes) pairs."""
+    out = []
+    for when, raw in messages:
+        out.append(b"From sender@example.org " +
+                   time_asctime(when).encode() + b"\n")
+        for line in raw.split(b"\n"):
+            if re.match(rb"^>*From ", line):
+                line = b">" + line
+            out.append(line + b"\n")
+        out.append(b"\n")
+    return b"".join(out)
+
+
+def time_asctime(t):
+    import time
+    return time.asctime(time.gmtime(t))
+
+
+def forum_messages():
+    """Threads with replies before parents, a missing root, a month
+    boundary inside a thread, quotes and an attribution."""
+    base = calendar.timegm((2024, 1, 30, 9, 0, 0))
+    specs = [
+        ("root", None, "Budget for 2024", "alice"),
+        ("r1", "root", "Re: Budget for 2024", "bob"),
+        ("r2", "r1", "Re: Budget for 2024", "carol"),
+        ("r3", "root", "Re: Budget for 2024", "dave"),
+        ("lone", None, "Meeting notes", "erin"),
+        ("orphan1", "ghost", "Re: Lost thread", "frank"),
+        ("orphan2", "ghost", "Re: Lost thread", "grace"),
+        ("r4", "r2", "Re: Budget for 2024", "alice"),
+    ]
+    refs_of = {}
+    out = []
+    for i, (mid, parent, subject, who) in enumerate(specs):
+        refs = (refs_of.get(parent, []) + [parent]) if parent else []
+        refs_of[mid] = refs
+        body = ("Message %s from %s.\n" % (mid, who))
+        if parent:
+            body = ("On Tue, 30 Jan 2024, Someone wrote:\n" +
+                    "".join("> quoted line %d of %s\n" % (k, parent)
+                            for k in range(6)) + "\n" + body)
+        headers = []
+        if refs:
+            headers += [("In-Reply-To", "<%s@example.org>" % refs[-1]),
+                        ("References", " ".join("<%s@example.org>" % r
+                                                for r in refs))]
+        raw = make_message(frm="%s <%s@example.org>" % (who.title(), who),
+                           subject=subject, msgid="<%s@example.org>" % mid,
+                           body=body, headers=headers,
+                           date=date(2024, 1, 30 + i // 3, 9 + i))
+        out.append((base + i * 86400 // 3, raw))
+    return out
+
+
+def new_site(tmp_path, name):
+    d = tmp_path / name
+    init_site(d, transport="file")
+    return Site(d)
+
+
+def import_all(site, msgs, tmp_path, one_by_one=False, tag="m"):
+    if not one_by_one:
+        p = tmp_path / ("%s.mbox" % tag)
+        p.write_bytes(mbox_text(msgs))
+        site.ok("import", "mbox", "network", str(p))
+        return
+    for k, m in enumerate(msgs):
+        p = tmp_path / ("%s-%d.mbox" % (tag, k))
+        p.write_bytes(mbox_text([m]))
+        site.ok("import", "mbox", "network", str(p))
+
+
+@pytest.fixture
+def forum(tmp_path):
+    site = new_site(tmp_path, "forum")
+    import_all(site, forum_messages(), tmp_path)
+    return site
+
+
+def pages(site):
+    return sorted(site.archive.rglob("*.html"))
+
+
+def test_every_page_is_strict_html5(forum):
+    ps = pages(forum)
+    assert len(ps) > 15
+    for p in ps:
+        doc = strict_parse(p)
+        html = doc if doc.tag == "html" else doc.find(".//html")
+        assert html is not None and html.get("lang") == "en", p
+        assert doc.find(".//main") is not None, p
+        assert doc.find(".//h1") is not None, p
+        # no inline script or handler of our own either
+        assert doc.find(".//script") is None, p
+        for el in doc.iter():
+            assert not any(a.startswith("on") for a in el.attrib), (p, el)
+
+
+def test_list_front_page_and_months(forum):
+    threads, lp = archive_threads(forum.archive / "network")
+    assert lp["count"] == 8 and lp["threads_count"] == 3, lp
+    assert sorted(len(ids) for h, ids in threads) == [1, 2, 5]
+    # a thread crossing a month boundary is one thread, on both months
+    assert set(lp["months"]) == {"2024-01.html", "2024-02.html"}
+    budget = [h for h, ids in threads if len(ids) == 5][0]
+    for m in lp["months"]:
+        txt = (forum.archive / "network" / m).read_text()
+        assert budget in txt, m
+
+
+def test_thread_page_tree_and_collapsed_quotes(forum):
+    threads, lp = archive_threads(forum.archive / "network")
+    budget = [h for h, ids in threads if len(ids) == 5][0]
+    doc = strict_parse(forum.archive / "network" / budget)
+    tree = doc.find(".//nav[@class='treebox']/ul[@class='tree']")
+    assert tree is not None
+    root_li = tree.find("li")
+    # root > (r1 > r2 > r4), r3
+    kids = root_li.findall("ul/li")
+    assert len(kids) == 2
+    assert len(kids[0].findall("ul/li")) == 1
+    assert len(kids[0].find("ul/li").findall("ul/li")) == 1
+    # every reply's quote with its attribution is folded
+    details = doc.findall(".//details[@class='quote']")
+    assert len(details) == 4
+    assert all("wrote:" in d.find("summary").text for d in details)
+    # previous/next thread links exist and point at thread pages
+    pager = doc.find(".//nav[@class='pager']")
+    for a in pager.findall("a"):
+        assert (forum.archive / "network" / "thread" / a.get("href")).exists()
+
+
+def test_missing_parent_placeholder(forum):
+    threads, lp = archive_threads(forum.archive / "network")
+    lost = [h for h, ids in threads if len(ids) == 2][0]
+    doc = strict_parse(forum.archive / "network" / lost)
+    li = doc.find(".//ul[@class='tree']/li")
+    span = li.find("span[@class='missing']")
+    assert span is not None and span.text == "message not in archive"
+    assert len(li.findall("ul/li")) == 2
+
+
+def test_message_page_links(forum):
+    ldir = forum.archive / "network"
+    perma = [p for p in (ldir / "msg").glob("*.html")]
+    assert len(perma) == 8
+    found_reply = False
+    for p in perma:
+        doc = strict_parse(p)
+        links = {a.text: a.get("href") for a in doc.iter("a")}
+        assert "Whole thread" in links and "Raw message" in links
+        assert (p.parent / links["Raw message"]).exists()
+        reply = links["Reply by mail"]
+        assert reply.startswith("mailto:network@" + DOMAIN + "?subject=Re%3A")
+        assert "&In-Reply-To=%3C" in reply and "&References=" in reply
+        if "In reply to" in "".join(doc.itertext()):
+            found_reply = True
+    assert found_reply
+
+
+def test_feeds_and_mboxes(forum):
+    ldir = forum.archive / "network"
+    feed = ET.parse(ldir / "feed.atom").getroot()
+    assert feed.tag == ATOM + "feed"
+    entries = feed.findall(ATOM + "entry")
+    assert len(entries) == 8
+    for e in entries:
+        assert e.find(ATOM + "id").text.startswith(
+            "http://archive.lists.test/arc/network/msg/")
+    atoms = list((ldir / "thread").glob("*.atom"))
+    assert len(atoms) == 3
+    counts = sorted(len(ET.parse(a).getroot().findall(ATOM + "entry"))
+                    for a in atoms)
+    assert counts == [1, 2, 5]
+    total = 0
+    for mb in sorted(ldir.glob("*.mbox")):
+        total += len(mailbox.mbox(str(mb)))
+    assert total == 8
+    tm = sorted(len(mailbox.mbox(str(p))) for p in (ldir / "thread").glob(
+        "*.mbox"))
+    assert tm == [1, 2, 5]
+
+
+def test_author_pages(forum):
+    ldir = forum.archive / "network"
+    authors = list((ldir / "author").glob("*.html"))
+    assert len(authors) == 7
+    for a in authors:
+        assert "@" not in a.name
+        strict_parse(a)
+    alice = [a for a in authors if "Alice" in a.read_text()][0]
+    assert len(strict_parse(alice).findall(".//ol[@class='messages']/li")) == 2
+
+
+def test_update_writes_what_a_rebuild_writes(tmp_path):
+    """Messages added one import at a time (each an update), parents after
+    their replies, give the same files as one import and a rebuild."""
+    msgs = forum_messages()
+    a = new_site(tmp_path, "a")
+    import_all(a, list(reversed(msgs)), tmp_path, one_by_one=True, tag="a")
+    b = new_site(tmp_path, "b")
+    import_all(b, msgs, tmp_path, tag="b")
+    b.ok("archive", "network")
+    sa, sb = tree_snapshot(a.archive), tree_snapshot(b.archive)
+    assert sorted(sa) == sorted(sb)
+    diff = [k for k in sa if sa[k] != sb[k]]
+    assert diff == [], diff
+    # and a rebuild of the updated site changes nothing
+    a.ok("archive", "network")
+    assert tree_snapshot(a.archive) == sa
+
+
+def test_reverse_order_import_same_pages(tmp_path):
+    msgs = forum_messages()
+    a = new_site(tmp_path, "a")
+    import_all(a, msgs, tmp_path, tag="a")
+    b = new_site(tmp_path, "b")
+    import_all(b, list(reversed(msgs)), tmp_path, tag="b")
+    sa, sb = tree_snapshot(a.archive), tree_snapshot(b.archive)
+    assert sorted(sa) == sorted(sb)
+    assert [k for k in sa if sa[k] != sb[k]] == []
+    assert sorted((a.archive / "network" / "msg").glob("*.html")) != []
+
+
+def test_remove_message(forum, tmp_path):
+    ldir = forum.archive / "network"
+    mp = {message_page(p)["message_id"]: p for p in (ldir / "msg").glob(
+        "*.html")}
+    victim = mp["r1@example.org"]
+    perma = victim.stem
+    before = archive_threads(ldir)[0]
+    rc, out, err = forum.confer("archive", "remove", "<r1@example.org>",
+                                "--reason", "spam")
+    assert rc == 0, err
+    # the permalink stays, as a placeholder
+    doc = strict_parse(victim)
+    assert "removed" in "".join(doc.itertext())
+    assert "Message r1 from bob" not in victim.read_text()
+    assert not (ldir / "msg" / (perma + ".eml")).exists()
+    # gone from every page, feed and download
+    for p in forum.archive.rglob("*"):
+        if p.is_file() and p != victim:
+            data = p.read_bytes()
+            assert b"Message r1 from bob" not in data, p
+            assert b"r1@example.org>\r\n" not in data or p.suffix != ".mbox"
+    for mb in list(ldir.glob("*.mbox")) + list((ldir / "thread").glob(
+            "*.mbox")):
+        for m in mailbox.mbox(str(mb)):
+            assert m["Message-ID"] != "<r1@example.org>", mb
+    # the thread keeps its shape: r2 still hangs under a placeholder
+    threads, lp = archive_threads(ldir)
+    budget = [h for h, ids in before if len(ids) == 5][0]
+    doc = strict_parse(ldir / budget)
+    spans = [s.text for s in doc.iter("span") if s.get("class") == "missing"]
+    assert spans == ["message removed"]
+    kids = doc.find(".//ul[@class='tree']/li").findall("ul/li")
+    assert len(kids) == 2 and kids[0].find("span") is not None
+    assert len(doc.findall(".//article")) == 4
+    # recorded in the event log
+    db = sqlite3.connect(str(forum.dir / "confer.db"))
+    ev = db.execute("SELECT action, detail FROM events WHERE action = "
+                    "'archive-remove'").fetchall()
+    assert ev and "spam" in ev[0][1] and "r1@example.org" in ev[0][1]
+    # a rebuild keeps it removed and gives the same pages
+    snap = tree_snapshot(forum.archive)
+    forum.ok("archive", "network")
+    assert tree_snapshot(forum.archive) == snap
+    rc, out, err = forum.confer("archive", "remove", "<nope@example.org>",
+                                "--reason", "x")
+    assert rc == 67
+
+
+@pytest.mark.parametrize("lang,word", [("fr", "Tout le fil"),
+                                       ("es", "Hilo completo")])
+def test_list_language(tmp_path, lang, word):
+    site = new_site(tmp_path, "s")
+    db = sqlite3.connect(str(site.dir / "confer.db"))
+    db.execute("UPDATE lists SET language = ? WHERE name = 'network'",
+               (lang,))
+    db.commit()
+    import_all(site, forum_messages()[:3], tmp_path)
+    for p in sorted((site.archive / "network").rglob("*.html")):
+        doc = strict_parse(p)
+        assert doc.get("lang") == lang, p
+    txt = next((site.archive / "network" / "msg").glob("*.html")).read_text()
+    assert word in txt
+
+
+def thread_trees(ldir):
+    """[(nested tree of Message-IDs, None for placeholders)] per thread page,
+    read from the pages alone."""
+    ids = {}
+    for p in (ldir / "msg").glob("*.html"):
+        ids[p.stem] = message_page(p)["message_id"]
+
+    def walk(li):
+        a = li.find("a")
+        me = ids[a.get("href")[3:]] if a is not None else None
+        return (me, [walk(c) for c in li.findall("ul/li")])
+    out = []
+    for p in sorted((ldir / "thread").glob("*.html")):
+        doc = strict_parse(p)
+        out.append(walk(doc.find(".//ul[@class='tree']/li")))
+    return out
+
+
+@pytest.mark.skipif(not NOTMUCH.is_dir(), reason="no notmuch corpus")
+def test_notmuch_threading_cases(tmp_path):
+    site = new_site(tmp_path, "t")
+    msgs = []
+    for f in sorted((NOTMUCH / "threading").rglob("*")):
+        if f.is_file():
+            msgs.append((1466129681, f.read_bytes()))
+    import_all(site, msgs, tmp_path)
+    trees = {t[0] or t[1][0][0]: t for t in thread_trees(
+        site.archive / "network")}
+    # In-Reply-To wins over a References that disagrees with it
+    assert trees["B00-root@example.org"] == (
+        "B00-root@example.org", [("B01-child@example.org", [
+            ("B01-grand-child@example.org", [])])])
+    # the real root stays the root; the message whose parent is missing
+    # takes the missing parent's place under the message References name
+    # before it (a placeholder with one reply gives way to it, JWZ)
+    real = trees["000-real-root@example.org"]
+    assert real == ("000-real-root@example.org", [
+        ("001-child@example.org", [
+            ("001-fake-message-root@example.org", []),
+            ("001-grand-child@example.org", [
+                ("001-great-grand-child@example.org", [])]),
+            ("001-grand-child2@example.org", [])])])
+    # the reply to a real message stays under it
+    rt = trees["87bmc6lp3h.fsf@len.workgroup"]
+    assert len(rt[1]) == 1 and rt[1][0][0].startswith("rt-4.2.8-22046")
+
+    def count(t):
+        return (t[0] is not None) + sum(count(c) for c in t[1])
+    assert sum(count(t) for t in trees.values()) == 12
