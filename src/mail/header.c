@@ -11,6 +11,11 @@ size_t header_block_len(const char *msg, size_t len)
 {
 	size_t i;
 
+	/* a MIME part may have no header fields at all */
+	if (len >= 1 && msg[0] == '\n')
+		return 1;
+	if (len >= 2 && msg[0] == '\r' && msg[1] == '\n')
+		return 2;
 	for (i = 0; i < len; i++) {
 		if (msg[i] != '\n')
 			continue;

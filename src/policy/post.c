@@ -9,6 +9,7 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "delivery/listcopy.h"
+#include "delivery/longlines.h"
 #include "delivery/queue.h"
 #include "delivery/reply.h"
 #include "intake/spool.h"
@@ -199,6 +200,14 @@ static int build_copy(struct site *site, const struct list_info *li,
 	rc = listcopy_build(e->msg, e->msg_len, &o, &copy, &err);
 	if (rc < 0)
 		log_error("post: cannot build the list copy: %s", err.data);
+	if (rc == 0 && has_long_line(copy.data, copy.len)) {
+		struct buf fixed = BUF_INIT;
+		longlines_fix(copy.data, copy.len, &fixed);
+		log_info("post: lines over %d octets re-encoded for SMTP",
+			 SMTP_MAX_LINE);
+		buf_release(&copy);
+		copy = fixed;
+	}
 	buf_printf(&name, "post-%s-%s.eml", li->name, sm->permalink);
 	if (rc == 0)
 		rc = queue_write_copy(site, name.data, copy.data, copy.len, path);
