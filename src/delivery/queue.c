@@ -156,22 +156,28 @@ static void send_file(struct site *site, const struct batch *b,
 	buf_release(&name);
 }
 
-static void send_batch(struct site *site, const struct batch *b,
-		       const struct buf *msg, struct smtp_rcpt_status *st)
+/* Returns -1 when the relay could not be reached at all. */
+static int send_batch(struct site *site, const struct batch *b,
+		      const struct buf *msg, struct smtp_rcpt_status *st)
 {
 	struct smtp_relay relay = { site->relay_host, site->relay_port,
 				    site->helo, site->relay_timeout };
 	struct buf err = BUF_INIT;
 
+	int rc = 0;
+
 	if (!strcmp(site->transport, "file")) {
 		send_file(site, b, msg, st);
-		return;
+		return 0;
 	}
 	if (smtp_send(&relay, b->sender, (const char *const *)b->rcpts, b->n,
-		      msg->data, msg->len, st, &err) < 0)
+		      msg->data, msg->len, st, &err) < 0) {
 		log_warn("delivery: %s; %zu recipients wait for a retry",
 			 err.data, b->n);
+		rc = -1;
+	}
 	buf_release(&err);
+	return rc;
 }
 
 static long backoff(const struct site *site, long long attempts)
@@ -231,12 +237,13 @@ static int record_all(struct site *site, const struct batch *b,
 	return 0;
 }
 
+/* Returns 0, -1 on a database error, 1 when the relay is unreachable. */
 static int deliver_batch(struct site *site, const struct batch *b)
 {
 	struct smtp_rcpt_status *st = xcalloc(b->n, sizeof(*st));
 	struct buf msg = BUF_INIT;
 	size_t i;
-	int rc;
+	int rc, down = 0;
 
 	if (read_file(b->copy_path, (size_t)1 << 31, &msg) < 0) {
 		/* without its copy the delivery can never happen */
@@ -247,12 +254,29 @@ static int deliver_batch(struct site *site, const struct batch *b)
 				 strerror(errno));
 		}
 	} else {
-		send_batch(site, b, &msg, st);
+		down = send_batch(site, b, &msg, st) < 0;
 	}
 	rc = record_all(site, b, st);
 	free(st);
 	buf_release(&msg);
-	return rc;
+	return rc < 0 ? -1 : down;
+}
+
+/* Moves every due delivery `wait` seconds on, without counting it as an
+ * attempt: the relay was not reached, so nothing was tried for them. */
+static int postpone_due(sqlite3 *db, long wait)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE deliveries SET next_try = ?1 "
+				      "WHERE state = 'queued' AND next_try < ?1");
+	long long now = (long long)clock_now();
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now + wait);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 long queue_run(struct site *site, volatile int *stop)
@@ -268,6 +292,14 @@ long queue_run(struct site *site, volatile int *stop)
 		batch_release(&b);
 		if (rc < 0)
 			return -1;
+		if (rc == 1) {
+			/* a relay that is down or silent would stall every
+			 * further batch of this pass for its timeout */
+			log_warn("delivery: relay unreachable; the rest of the "
+				 "queue waits %ld s", site->retry_min);
+			rc = postpone_due(site->db, site->retry_min);
+			break;
+		}
 	}
 	if (rc <= 0 && !*stop)
 		batch_release(&b);

@@ -223,3 +223,30 @@ def test_run_daemon_delivers_and_stops_on_sigterm(site):
     check_sanitizer(["run"], err)
     assert p.returncode == 0, err
     assert "decision:" in err
+
+
+def test_silent_relay_is_tried_once_per_pass(tmp_path):
+    """A relay that accepts connections and never answers costs one
+    timeout per pass, not one per batch; nothing is lost."""
+    import socket
+    from conftest import Site, init_site
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(64)
+    port = lsock.getsockname()[1]
+    try:
+        d = tmp_path / "silent"
+        init_site(d, relay="127.0.0.1:%d" % port)
+        s = Site(d)
+        s.set_setting("timeout", "1")
+        s.set_setting("batch_size", "3")
+        for i in range(12):
+            s.add_member("m%02d@example.org" % i)
+        s.post(make_message(frm="m00@example.org"), sender="m00@example.org")
+        rc, dec, err = s.run_once()
+        assert [x["outcome"] for x in dec] == ["accepted"]
+        assert err.count("timed out") == 1, err
+        lines, waiting = s.queue_lines()
+        assert waiting == 12
+    finally:
+        lsock.close()
