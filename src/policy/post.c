@@ -1,5 +1,6 @@
 /* post.c: a post's way through policy to the delivery queue. */
 #include <string.h>
+#include <unistd.h>
 
 #include "admin/lists.h"
 #include "admin/members.h"
@@ -180,6 +181,10 @@ static int queue_members(struct site *site, const struct list_info *li,
 	}
 	sqlite3_finalize(st);
 	log_info("post: list=%s queued=%d", li->name, n);
+	/* a copy nobody receives (every member had it through another list)
+	 * would otherwise stay in spool/outgoing for ever */
+	if (rc == 0 && n == 0 && unlink(copy) < 0)
+		log_warn("post: cannot remove unused copy \"%s\"", copy);
 	return rc;
 }
 
@@ -245,7 +250,10 @@ int post_accept(struct site *site, const struct list_info *li,
 	if (rc == 0)
 		rc = hold_count_post(site->db, li, e->msg, e->msg_len);
 	if (rc == 0) {
-		set_outcome(out, "accepted", sm.permalink);
+		struct buf why = BUF_INIT;
+		buf_printf(&why, "archived as %s", sm.permalink);
+		set_outcome(out, "accepted", why.data);
+		buf_release(&why);
 		out->archive_dirty = 1;
 	}
 done:

@@ -92,7 +92,7 @@ def test_member_post_reaches_every_member_once(site, members):
         mm = re.fullmatch(r"<%snetwork/msg/([a-z2-7]+)\.html>"
                           % re.escape(BASE_URL), arch)
         assert mm, arch
-        assert mm.group(1) == d["reason"], "Archived-At is not the permalink"
+        assert "archived as " + mm.group(1) == d["reason"], "Archived-At is not the permalink"
         assert (site.archive / "network" / "msg" /
                 (mm.group(1) + ".html")).exists()
         assert m["Precedence"] == "list"

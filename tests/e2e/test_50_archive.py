@@ -123,7 +123,7 @@ def test_archive_pages(posters):
             for href, ids in threads] == [t["id"] for t in js]
     # every accepted message has its permalink page, which names its thread
     for d in dec:
-        mp = message_page(ldir / "msg" / (d["reason"] + ".html"))
+        mp = message_page(ldir / "msg" / (d["reason"].split()[-1] + ".html"))
         assert mp["thread_url"] and (ldir / "msg" / mp["thread_url"]).exists()
     # the home page lists the list with its counts
     home = home_page(site.archive / "index.html")
@@ -157,7 +157,7 @@ def test_month_pages_by_time_of_receipt(posters):
     assert not (ldir / "2019-07.html").exists()
     month = parse_page(ldir / "2021-03.html")
     hrefs = [a.attrs.get("href") for a in month.find_all("a")]
-    assert "msg/%s.html" % dec[0]["reason"] in hrefs
+    assert "msg/%s.html" % dec[0]["reason"].split()[-1] in hrefs
     assert "2021-03.html" in list_page(ldir / "index.html")["months"]
 
 
@@ -178,7 +178,7 @@ def test_archive_escapes_html(posters):
         assert not list(doc.find_all("img")), "markup from mail in %s" % page
         for a in doc.find_all("a"):
             assert not (a.attrs.get("href") or "").startswith("javascript:")
-    mp = message_page(ldir / "msg" / (dec[0]["reason"] + ".html"))
+    mp = message_page(ldir / "msg" / (dec[0]["reason"].split()[-1] + ".html"))
     assert mp["subject"] == evil
     assert 'alert("body")' in mp["doc"].text()
 
@@ -191,7 +191,7 @@ def test_archive_hides_addresses_by_default(posters):
     for page in sorted((site.archive / "network").rglob("*.html")):
         assert "alice@example.org" not in page.read_text(), page
     mp = message_page(site.archive / "network" / "msg" /
-                      (dec[0]["reason"] + ".html"))
+                      (dec[0]["reason"].split()[-1] + ".html"))
     assert "Alice Liddell" in mp["doc"].text()
 
 
@@ -240,7 +240,7 @@ def test_same_message_id_different_content_both_archived(posters):
     assert len({d["reason"] for d in dec}) == 2, "permalinks must differ"
     for d in dec:
         assert (site.archive / "network" / "msg" /
-                (d["reason"] + ".html")).exists()
+                (d["reason"].split()[-1] + ".html")).exists()
 
 
 # --- import mbox -------------------------------------------------------------
