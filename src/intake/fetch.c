@@ -36,8 +36,16 @@ static int spool_one(const char *spool_dir, const char *file,
 	if (!mail_has_header(msg.data, msg.len, &why))
 		log_warn("fetch: \"%s\": %s (the runner will quarantine it)",
 			 file, why);
-	if (header_get(msg.data, msg.len, "Return-Path", &rp) == 0)
+	/* the delivering MDA records the envelope sender in Return-Path;
+	 * without one, From is the best guess (never the null sender, which
+	 * would make a person's post look like a bounce) */
+	if (header_get(msg.data, msg.len, "Return-Path", &rp) == 0) {
 		address_strip(rp.data, &sender);
+	} else {
+		struct buf name = BUF_INIT;
+		header_from(msg.data, msg.len, &sender, &name);
+		buf_release(&name);
+	}
 	rc = spool_write(spool_dir, sender.data, rcpts, 1, clock_now(), "fetch",
 			 msg.data, msg.len, NULL);
 	if (rc < 0)

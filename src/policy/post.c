@@ -290,11 +290,16 @@ int post_handle(struct site *site, const struct list_info *li,
 		const struct spool_entry *e, const char *spool_name,
 		struct outcome *out)
 {
-	struct buf from = BUF_INIT, name = BUF_INIT;
+	struct buf from = BUF_INIT, name = BUF_INIT, why = BUF_INIT;
+	const char *robot = robots_automatic_reason(e->sender, e->msg,
+						    e->msg_len);
 	int rc = 0;
 
 	if (is_own_loop(site, e->msg, e->msg_len)) {
 		set_outcome(out, "loop", "carries this site's List-Id or X-Loop");
+	} else if (robot) {
+		buf_printf(&why, "automatic message (%s), not a post", robot);
+		set_outcome(out, "discarded", why.data);
 	} else if (header_from(e->msg, e->msg_len, &from, &name) < 0) {
 		set_outcome(out, "quarantined", "no usable From: address");
 	} else if ((long long)e->msg_len > li->max_size) {
@@ -304,6 +309,7 @@ int post_handle(struct site *site, const struct list_info *li,
 	}
 	buf_release(&from);
 	buf_release(&name);
+	buf_release(&why);
 	return rc;
 }
 

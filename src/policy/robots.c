@@ -81,6 +81,27 @@ const char *robots_no_reply_reason(const char *sender, const char *msg,
 	return NULL;
 }
 
+const char *robots_automatic_reason(const char *sender, const char *msg,
+				    size_t len)
+{
+	static const char *const autoreply[] = { "auto_reply" };
+	struct buf v = BUF_INIT;
+	int old_style;
+
+	if (!sender || !*sender)
+		return "null sender (a bounce or notice)";
+	if (daemon_sender(sender))
+		return "sender is a mail system";
+	if (auto_submitted(msg, len))
+		return "Auto-Submitted";
+	if (header_is(msg, len, "Precedence", autoreply, 1))
+		return "Precedence auto_reply";
+	old_style = header_get(msg, len, "X-Autoreply", &v) == 0 ||
+		    header_get(msg, len, "X-Autorespond", &v) == 0;
+	buf_release(&v);
+	return old_style ? "X-Autoreply" : NULL;
+}
+
 int robots_reply_allowed(sqlite3 *db, const char *address, const char *kind)
 {
 	sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO replies("

@@ -14,6 +14,13 @@
 const char *robots_no_reply_reason(const char *sender, const char *msg,
 				   size_t len);
 
+/* Returns NULL for mail a person sent, else why it is automatic: a null
+ * sender (bounces), a mail system, Auto-Submitted other than "no",
+ * Precedence: auto_reply, X-Autoreply.  Such mail to a list address is
+ * never distributed: out-of-office replies and bounces are not posts. */
+const char *robots_automatic_reason(const char *sender, const char *msg,
+				    size_t len);
+
 /* Takes today's reply allowance of `kind` for address: returns 1 when this
  * is the first such reply today (and records it), 0 when one was already
  * sent, -1 on a database error. */

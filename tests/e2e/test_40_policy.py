@@ -12,7 +12,7 @@ NET = "network@" + DOMAIN
 # A non-member's post is not delivered: refused, or held for a moderator
 # (the moderation work turned "refused" into "held"); either way the
 # envelope sender gets one notice.
-NOT_DELIVERED = ("refused", "held")
+NOT_DELIVERED = ("refused", "held", "discarded")
 MEMBERS = ["alice@example.org", "bob@example.org", "carol@example.org"]
 
 
@@ -561,3 +561,22 @@ def test_unreadable_spool_file_quarantined(site, members, content):
     site.post(make_message(frm="alice@example.org"))
     rc, dec, err = site.run_once()
     assert [d["outcome"] for d in dec] == ["accepted"], err
+
+
+@pytest.mark.parametrize("sender,headers", [
+    ("", []),
+    ("alice@example.org", [("Auto-Submitted", "auto-replied")]),
+    ("alice@example.org", [("X-Autoreply", "yes")]),
+    ("alice@example.org", [("Precedence", "auto_reply")]),
+])
+def test_members_automatic_mail_is_not_distributed(site, members, sender,
+                                                   headers):
+    """A member's out-of-office reply or a bounce sent to the list address
+    is not a post: it is discarded with a logged reason."""
+    site.post(make_message(frm="alice@example.org", headers=headers),
+              sender=sender)
+    rc, dec, err = site.run_once()
+    d = one_decision(dec, err)
+    assert d["outcome"] == "discarded", err
+    assert "automatic" in d["reason"]
+    assert site.deliveries() == []
