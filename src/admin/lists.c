@@ -112,6 +112,11 @@ int list_create(struct site *site, const char *name, const char *parent,
 		buf_printf(err, "list name \"%s\": %s", name, why);
 		return -1;
 	}
+	if (description && has_control_chars(description)) {
+		buf_printf(err, "a description cannot hold control characters or "
+			   "line breaks");
+		return -1;
+	}
 	if (list_lookup(site->db, name, &li) == 0) {
 		list_info_release(&li);
 		buf_printf(err, "list \"%s\" already exists", name);

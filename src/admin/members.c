@@ -168,6 +168,17 @@ int member_add(struct site *site, const char *list, const char *address,
 
 	if (check_input(address, role, err) < 0)
 		return -1;
+	if (name && has_control_chars(name)) {
+		buf_printf(err, "a name cannot hold control characters or line "
+			   "breaks");
+		return -1;
+	}
+	if (ends_with_ci(address, site->domain) &&
+	    address[strlen(address) - strlen(site->domain) - 1] == '@') {
+		buf_printf(err, "\"%s\" is an address of this site (%s), not a "
+			   "person's", address, site->domain);
+		return -1;
+	}
 	if (list_lookup(site->db, list, &li) != 0) {
 		buf_printf(err, "list \"%s\" does not exist", list);
 		return -1;

@@ -131,3 +131,11 @@ int ends_with_ci(const char *s, const char *suffix)
 
 	return ls >= lx && ascii_casecmp(s + ls - lx, suffix) == 0;
 }
+
+int has_control_chars(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 32 || (unsigned char)*s == 127)
+			return 1;
+	return 0;
+}

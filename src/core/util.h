@@ -31,6 +31,10 @@ const char *skip_ws(const char *s);
 int starts_with_ci(const char *s, const char *prefix);
 int ends_with_ci(const char *s, const char *suffix);
 
+/* Does s hold a control character (CR, LF, NUL-free C0 or DEL)?  Names
+ * and descriptions that end up in mail and pages must not. */
+int has_control_chars(const char *s);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #include "banned.h"

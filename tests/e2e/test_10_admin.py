@@ -289,3 +289,17 @@ def test_member_show_unknown(site):
 def test_member_list_unknown_list(site):
     rc, out, err = site.confer("member", "list", "nosuch")
     assert rc == 67
+
+
+def test_site_addresses_and_control_characters_refused(site):
+    for addr in ("network@lists.test", "health-request@LISTS.TEST"):
+        rc, out, err = site.confer("member", "add", "network", addr)
+        assert rc == 65 and "address of this site" in err
+    rc, out, err = site.confer("member", "add", "network", "eve@example.com",
+                               "--name", "Eve\r\nBcc: victim@example.net")
+    assert rc == 65 and "control characters" in err
+    rc, out, err = site.confer("list", "create", "inj", "--description",
+                               "Evil\nBcc: victim@example.net")
+    assert rc == 65 and "control characters" in err
+    assert "eve@example.com" not in site.ok("member", "list", "network")
+    assert "inj" not in site.ok("lists")
