@@ -147,7 +147,7 @@ static int all_authors(struct site *site, const struct list_info *li,
 		return -1;
 	sqlite3_bind_int64(st, 1, li->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		strset_add(&t->authors, db_col_text(st, 0));
+		strset_push(&t->authors, db_col_text(st, 0));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -164,7 +164,7 @@ static int all_months(struct site *site, const struct list_info *li,
 		return -1;
 	sqlite3_bind_int64(st, 1, li->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		strset_add(&t->months, db_col_text(st, 0));
+		strset_push(&t->months, db_col_text(st, 0));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -190,8 +190,6 @@ static int rebuild(struct site *site, struct tset *ts,
 			ar_thread(&r, &ix, i, NULL);
 		arch_index_release(&ix);
 	}
-	/* authors are listed before months: strset lookups stay cheap for
-	 * months, and authors of a big list are many */
 	if (rc == 0 && (all_months(site, li, &t) < 0 ||
 			all_authors(site, li, &t) < 0))
 		rc = -1;
@@ -210,12 +208,10 @@ struct plan {
 	struct touched t;
 };
 
-static void mark(struct plan *p, const struct arch_index *ix,
-		 struct thread_node *n)
+static void mark(struct plan *p, struct thread_node *n)
 {
 	if (n && n->msg >= 0)
 		p->want[n->msg] = 1;
-	(void)ix;
 }
 
 /* A message changed when it is new or its thread id changed: its page,
@@ -235,10 +231,10 @@ static void plan_thread(struct plan *p, const struct arch_index *ix,
 		    (m->thread_id && !strcmp(m->thread_id, t->id)))
 			continue;
 		n = ix->ts.node_of[i];
-		mark(p, ix, n);
-		mark(p, ix, n->parent);
+		mark(p, n);
+		mark(p, n->parent);
 		for (ch = n->child; ch; ch = ch->next)
-			mark(p, ix, ch);
+			mark(p, ch);
 		touch_msg(&p->t, m);
 	}
 }

@@ -46,6 +46,8 @@ void arender_init(struct arender *r, struct site *site,
 
 void arender_release(struct arender *r)
 {
+	sqlite3_finalize(r->nb[0]);
+	sqlite3_finalize(r->nb[1]);
 	buf_release(&r->dir);
 }
 
@@ -348,6 +350,10 @@ static void part_ctx(struct thread_job *j, struct tmsg *tm,
 	buf_release(&html);
 }
 
+/* The strings body.html uses (it is rendered once per message). */
+static const char *const body_keys[] = { "unreadable", "forwarded", "from",
+	"date", "subject", "bytes", NULL };
+
 /* Reads and parses one message; renders its body once into tm->body. */
 static void load_body(struct thread_job *j, struct tmsg *tm)
 {
@@ -358,7 +364,7 @@ static void load_body(struct thread_job *j, struct tmsg *tm)
 	size_t i;
 	int natt = 0;
 
-	i18n_fill(c, j->r->lang);
+	i18n_fill_keys(c, j->r->lang, body_keys);
 	path_join(&path, j->r->site->store_dir, m->path);
 	if (read_file(path.data, (size_t)1 << 30, &tm->raw) < 0) {
 		log_error("archive: cannot read \"%s\": %s", path.data,
@@ -623,7 +629,8 @@ static void thread_feed(struct thread_job *j, const char *subject)
 	buf_release(&d);
 }
 
-/* The thread before and after this one, in the order threads started. */
+/* The thread before and after this one, in the order threads started
+ * (statements prepared once per render). */
 static void neighbours(struct thread_job *j, struct tctx *c)
 {
 	static const char *sql[2] = {
@@ -638,17 +645,20 @@ static void neighbours(struct thread_job *j, struct tctx *c)
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		sqlite3_stmt *st = db_prepare(j->r->site->db, sql[k]);
+		sqlite3_stmt *st = j->r->nb[k];
+		if (!st)
+			st = j->r->nb[k] = db_prepare(j->r->site->db, sql[k]);
 		if (!st) {
 			j->r->errors++;
 			continue;
 		}
+		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, j->r->li->id);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)t->first);
 		db_bind_text(st, 3, t->id);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			tctx_setf(c, name[k], "%s.html", db_col_text(st, 0));
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 	}
 }
 

@@ -5,6 +5,7 @@
 #ifndef CONFER_RENDER_H
 #define CONFER_RENDER_H
 
+#include <sqlite3.h>
 #include <time.h>
 
 #include "archive/index.h"
@@ -28,6 +29,7 @@ struct arender {
 	const char *lang;             /* en, fr or es */
 	struct text_labels labels;
 	int errors;                   /* failures so far (each logged) */
+	struct sqlite3_stmt *nb[2];   /* previous/next thread, prepared once */
 };
 
 /* Prepares r for list li (NULL: the archive's top folder).  Release with

@@ -14,8 +14,12 @@
 
 void strset_add(struct strset *set, const char *s)
 {
-	if (strset_has(set, s))
-		return;
+	if (!strset_has(set, s))
+		strset_push(set, s);
+}
+
+void strset_push(struct strset *set, const char *s)
+{
 	if (set->n == set->cap) {
 		set->cap = set->cap ? set->cap * 2 : 8;
 		set->s = xreallocarray(set->s, set->cap, sizeof(*set->s));
@@ -27,8 +31,6 @@ int strset_has(const struct strset *set, const char *s)
 {
 	size_t i;
 
-	/* sets stay small in updates; a full build does not use them for
-	 * anything larger than its months */
 	for (i = 0; i < set->n; i++)
 		if (!strcmp(set->s[i], s))
 			return 1;

@@ -17,7 +17,11 @@ struct strset {
 	size_t n, cap;
 };
 
+/* Adds s unless it is there (a linear search: for the few threads,
+ * months and authors an update touches). */
 void strset_add(struct strset *set, const char *s);
+/* Adds s without looking (for values already distinct). */
+void strset_push(struct strset *set, const char *s);
 int strset_has(const struct strset *set, const char *s);
 void strset_release(struct strset *set);
 

@@ -211,7 +211,40 @@ int store_write(const struct site *site, const struct list_info *li,
 static struct {
 	char **paths;
 	size_t n, cap;
+	char *dir;        /* the last folder made */
 } pending;
+
+/* 0 written, 1 exists already, -1 error (nothing left behind). */
+static int create_new(const char *path, const char *msg, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	ssize_t n;
+	int saved;
+
+	if (fd < 0)
+		return errno == EEXIST ? 1 : -1;
+	while (len > 0) {
+		n = write(fd, msg, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		msg += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	saved = errno ? errno : EIO;
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	errno = saved;
+	return -1;
+}
 
 static void pending_add(const char *path)
 {
@@ -230,6 +263,7 @@ static void pending_clear(void)
 	for (i = 0; i < pending.n; i++)
 		free(pending.paths[i]);
 	free(pending.paths);
+	free(pending.dir);
 	memset(&pending, 0, sizeof(pending));
 }
 
@@ -241,12 +275,18 @@ int store_write_batch(const struct site *site, struct stored_msg *sm,
 
 	path_join(&path, site->store_dir, sm->path.data);
 	buf_add(&dir, path.data, (size_t)(strrchr(path.data, '/') - path.data));
-	rc = mkdir_p(dir.data, 02775);
-	/* same name, same content: a file already there is this message */
-	if (rc == 0)
-		rc = write_file_if_changed(path.data, msg, len) < 0 ? -1 : 0;
-	if (rc == 0)
-		rc = chmod(path.data, 0640);
+	rc = 0;
+	if (!pending.dir || strcmp(pending.dir, dir.data)) {
+		rc = mkdir_p(dir.data, 02775);
+		free(pending.dir);
+		pending.dir = rc == 0 ? xstrdup(dir.data) : NULL;
+	}
+	/* a new file is written in place (a crash leaves it unrecorded, and
+	 * the next import rewrites it); a file already there is replaced only
+	 * when it differs (same name, same content: this message) */
+	if (rc == 0 && (rc = create_new(path.data, msg, len)) == 1)
+		rc = write_file_if_changed(path.data, msg, len) < 0 ? -1 :
+		     chmod(path.data, 0640);
 	if (rc < 0)
 		log_error("store: cannot write \"%s\": %s", path.data,
 			  strerror(errno));
@@ -340,7 +380,8 @@ int store_insert(sqlite3 *db, const struct list_info *li,
 
 	if (!st)
 		return -1;
-	content_parse(msg, len, &c);
+	/* the row needs only header fields: parse the header block alone */
+	content_parse(msg, header_block_len(msg, len), &c);
 	sqlite3_bind_int64(st, 1, li->id);
 	db_bind_text(st, 2, sm->permalink);
 	db_bind_text(st, 3, sm->message_id.data);

@@ -171,6 +171,39 @@ static int load_sources(struct site *s, config_t *cf)
 	return 0;
 }
 
+static int known_path(const char *group, const char *name)
+{
+	char path[128];
+	size_t k;
+
+	if (snprintf(path, sizeof(path), "%s.%s", group, name) >=
+	    (int)sizeof(path))
+		return 0;
+	for (k = 0; k < ARRAY_SIZE(settings); k++)
+		if (!strcmp(settings[k].path, path))
+			return 1;
+	return 0;
+}
+
+/* Warns about settings inside a group that confer does not know: a typo
+ * there would otherwise silently leave the default in force. */
+static void warn_unknown_in(struct site *s, config_setting_t *group)
+{
+	const char *gname = config_setting_name(group);
+	int i, n = config_setting_length(group);
+
+	if (!gname || config_setting_type(group) != CONFIG_TYPE_GROUP)
+		return;
+	for (i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(e);
+		if (name && !known_path(gname, name))
+			fprintf(stderr, "%s:%d: warning: unknown setting "
+				"\"%s.%s\"\n", s->config_path,
+				config_setting_source_line(e), gname, name);
+	}
+}
+
 static void warn_unknown(struct site *s, config_t *cf)
 {
 	config_setting_t *root = config_root_setting(cf);
@@ -189,6 +222,8 @@ static void warn_unknown(struct site *s, config_t *cf)
 		if (!known)
 			fprintf(stderr, "%s:%d: warning: unknown setting \"%s\"\n",
 				s->config_path, config_setting_source_line(e), name);
+		else
+			warn_unknown_in(s, e);
 	}
 }
 

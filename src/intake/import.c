@@ -1,7 +1,12 @@
 /* import.c: mbox import (mboxrd, mboxo, mboxcl2) straight into the store. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "admin/lists.h"
 #include "archive/store.h"
@@ -185,6 +190,48 @@ static int one(struct importer *im, const char *from_line, size_t flen,
 	return rc;
 }
 
+/* The mbox is mapped, not read: pages already imported are given back
+ * every RELEASE_STEP bytes, so memory stays flat whatever the file's size. */
+#define RELEASE_STEP ((size_t)16 << 20)
+
+static void release_done(const char *data, size_t pos)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t upto = pos / RELEASE_STEP * RELEASE_STEP;
+
+	if (upto >= RELEASE_STEP && upto % page == 0 && pos - upto < page * 4)
+		madvise((void *)(uintptr_t)data, upto, MADV_DONTNEED);
+}
+
+static int map_file(const char *path, const char **data, size_t *len)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *p;
+
+	*data = "";
+	*len = 0;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		if (errno == 0)
+			errno = EINVAL;
+		close(fd);
+		return -1;
+	}
+	if (sb.st_size > 0) {
+		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			close(fd);
+			return -1;
+		}
+		*data = p;
+		*len = (size_t)sb.st_size;
+	}
+	close(fd);
+	return 0;
+}
+
 static int split(struct importer *im, const char *data, size_t len)
 {
 	size_t pos = 0;
@@ -206,6 +253,7 @@ static int split(struct importer *im, const char *data, size_t len)
 			end = next_from(data, len, end ? end - 1 : 0);
 		rc = one(im, data + pos, body - pos, data + body, end - body);
 		pos = end;
+		release_done(data, pos);
 	}
 	return rc;
 }
@@ -215,18 +263,19 @@ int import_mbox(struct site *site, const struct list_info *li,
 		struct import_stats *st)
 {
 	struct importer im = { site, li, fmt, st, progress, 0 };
-	struct buf data = BUF_INIT;
+	const char *data;
+	size_t len;
 	int rc;
 
-	if (read_file(path, (size_t)1 << 34, &data) < 0) {
+	errno = 0;
+	if (map_file(path, &data, &len) < 0) {
 		int saved = errno;
 		fprintf(stderr, "confer import: cannot read \"%s\": %s\n", path,
 			strerror(errno));
-		buf_release(&data);
 		errno = saved;
 		return -1;
 	}
-	rc = split(&im, data.data, data.len);
+	rc = split(&im, data, len);
 	if (im.in_tx) {
 		if (rc == 0)
 			rc = store_sync(site);
@@ -238,6 +287,7 @@ int import_mbox(struct site *site, const struct list_info *li,
 	if (progress)
 		fprintf(stderr, "\rimporting: %ld messages\n", st->total);
 	db_event(site->db, "admin", li->name, "import", path);
-	buf_release(&data);
+	if (len)
+		munmap((void *)(uintptr_t)data, len);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/util.h"
+#include "mail/address.h"
 #include "mail/header.h"
 #include "policy/robots.h"
 
@@ -60,8 +61,12 @@ const char *robots_no_reply_reason(const char *sender, const char *msg,
 	struct buf v = BUF_INIT;
 	int has_list_id;
 
+	const char *why;
+
 	if (!sender || !*sender)
 		return "null sender";
+	if (!address_valid(sender, &why))
+		return "sender is not a valid address";
 	if (daemon_sender(sender))
 		return "sender is a mail system";
 	if (auto_submitted(msg, len))
