@@ -15,15 +15,21 @@ static void usage(FILE *f)
 		"The configuration is FILE, else $CONFER_CONFIG, else "
 		"./confer.conf,\nelse /etc/confer/confer.conf.\n\ncommands:\n");
 	for (c = command_table(); c->name; c++) {
-		const char *nl = strchr(c->summary, '\n');
-		fprintf(f, "  %-9s %.*s\n", c->name,
-			nl ? (int)(nl - c->summary) : (int)strlen(c->summary),
-			c->summary);
+		const char *p = c->summary;
+		/* the whole summary, its later lines indented under the first */
+		fprintf(f, "  %-9s ", c->name);
+		for (; *p; p++) {
+			fputc(*p, f);
+			if (*p == '\n')
+				fprintf(f, "  %-9s ", "");
+		}
+		fputc('\n', f);
 	}
 	fprintf(f, "\n'confer COMMAND --help' describes a command.  Exit codes "
-		"follow sysexits:\n0 success, 64 usage, 65 bad input, 67 unknown "
-		"list or address,\n69 refused, 70 internal error, 73 cannot create, "
-		"75 temporary failure.\n");
+		"follow sysexits:\n0 success, 64 usage, 65 bad input, 66 missing "
+		"input file,\n67 unknown list or address, 69 refused, 70 internal "
+		"error,\n73 cannot create, 75 temporary failure, 78 configuration "
+		"error.\n");
 }
 
 static const struct command *find(const char *name)
@@ -43,7 +49,11 @@ int main(int argc, char **argv)
 	struct site site;
 	int rc, i = 1;
 
-	if (argc > 2 && !strcmp(argv[1], "-c")) {
+	if (argc > 1 && !strcmp(argv[1], "-c")) {
+		if (argc < 3 || !argv[2][0]) {
+			fprintf(stderr, "confer: -c needs a configuration file\n");
+			return 64;
+		}
 		config = argv[2];
 		i = 3;
 	}

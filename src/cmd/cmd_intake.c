@@ -67,10 +67,11 @@ int cmd_import(struct site *site, int argc, char **argv)
 	}
 	for (i = 3; i < argc && rc == 0; i++)
 		if (import_mbox(site, &li, argv[i], fmt, isatty(2), &st) < 0)
-			rc = errno == ENOENT ? 66 : 75;
-	printf("imported %ld messages into %s (%ld already there, %ld "
-	       "quarantined)\n", st.imported, li.name, st.duplicates,
-	       st.quarantined);
+			rc = errno == ENOENT ? 66 : errno == EINVAL ? 65 : 75;
+	if (rc == 0 || st.imported)
+		printf("imported %ld messages into %s (%ld already there, %ld "
+		       "quarantined)\n", st.imported, li.name, st.duplicates,
+		       st.quarantined);
 	if (st.imported && archive_build_list(site, li.name) < 0)
 		rc = 75;
 	list_info_release(&li);

@@ -227,7 +227,9 @@ static void headers_write(const char *msg, size_t fields_end,
 
 	names_collect(o->add_headers, &nl);
 	while (rawhdr_next(msg, fields_end, &pos, &f)) {
-		if (names_has(&nl, msg, &f))
+		/* Return-Path is the final MTA's to add (RFC 5321 4.4); the
+		 * poster's would sit beside the one members' servers add */
+		if (names_has(&nl, msg, &f) || rawhdr_is(msg, &f, "Return-Path"))
 			continue;
 		if (tag && rawhdr_is(msg, &f, "Subject")) {
 			saw_subject = 1;

@@ -460,7 +460,10 @@ def test_same_list_twice_in_one_envelope_delivers_once(site, members):
 
 
 def test_forged_site_from_is_not_a_member(site, members):
-    site.add_member("network-owner@" + DOMAIN)
+    # an address of this site cannot even be made a member
+    rc, out, err = site.confer("member", "add", "network",
+                               "network-owner@" + DOMAIN)
+    assert rc == 65 and "address of this site" in err
     site.post(make_message(frm="network-owner@" + DOMAIN, subject="forged"),
               sender="mallory@example.net")
     rc, dec, err = site.run_once()

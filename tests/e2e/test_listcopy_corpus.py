@@ -47,7 +47,8 @@ FOOTERS = {
     "cjk": "-- \nconfer footer: \u90ae\u4ef6\u5217\u8868 <http://example.org/corpus>\n",
 }
 OWNED = {"list-id", "list-help", "list-post", "list-unsubscribe",
-         "archived-at", "precedence", "subject"}
+         "archived-at", "precedence", "subject",
+         "return-path"}  # the final MTA adds its own
 UNTOUCHABLE = {"multipart/signed", "multipart/encrypted",
                "application/pkcs7-mime", "application/x-pkcs7-mime"}
 SKIP_NAMES = re.compile(r"^(README|LICENSE|COPYING)|\.(json|tsv|md)$", re.I)
