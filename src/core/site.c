@@ -227,25 +227,33 @@ static void warn_unknown(struct site *s, config_t *cf)
 	}
 }
 
+static int line_of(config_t *cf, const char *path)
+{
+	config_setting_t *cs = config_lookup(cf, path);
+
+	return cs ? config_setting_source_line(cs) : 0;
+}
+
 static int check_values(struct site *s, config_t *cf)
 {
 	const char *d = "+";
 
 	config_lookup_string(cf, "subaddress_delimiter", &d);
 	if (strlen(d) != 1 || !strchr("+=_", d[0])) {
-		fprintf(stderr, "%s: subaddress_delimiter must be one of + = _\n",
-			s->config_path);
+		fprintf(stderr, "%s:%d: subaddress_delimiter must be one of + = _\n",
+			s->config_path, line_of(cf, "subaddress_delimiter"));
 		return -1;
 	}
 	s->delimiter = d[0];
 	if (strcmp(s->transport, "smtp") && strcmp(s->transport, "file")) {
-		fprintf(stderr, "%s: delivery.transport must be \"smtp\" or "
-			"\"file\"\n", s->config_path);
+		fprintf(stderr, "%s:%d: delivery.transport must be \"smtp\" or "
+			"\"file\"\n", s->config_path,
+			line_of(cf, "delivery.transport"));
 		return -1;
 	}
 	if (!s->domain[0] || strchr(s->domain, '@') || strchr(s->domain, ' ')) {
-		fprintf(stderr, "%s: domain \"%s\" is not a domain name\n",
-			s->config_path, s->domain);
+		fprintf(stderr, "%s:%d: domain \"%s\" is not a domain name\n",
+			s->config_path, line_of(cf, "domain"), s->domain);
 		return -1;
 	}
 	return 0;
