@@ -413,3 +413,20 @@ void store_permalink_url(const char *base_url, const char *list,
 {
 	buf_printf(out, "%s%s/msg/%s.html", base_url, list, permalink);
 }
+
+int store_set_envelope(sqlite3 *db, long long rowid, const char *sender,
+		       const char *rcpt)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE messages SET env_sender = ?, "
+				      "env_rcpt = ? WHERE id = ?");
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, sender);
+	db_bind_text(st, 2, rcpt);
+	sqlite3_bind_int64(st, 3, rowid);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -51,6 +51,11 @@ int store_sync(const struct site *site);
 int store_insert(sqlite3 *db, const struct list_info *li,
 		 struct stored_msg *sm, const char *msg, size_t len);
 
+/* Records the envelope the message arrived with (inside the caller's
+ * transaction, after store_insert).  0 or -1. */
+int store_set_envelope(sqlite3 *db, long long rowid, const char *sender,
+		       const char *rcpt);
+
 /* The message's permanent URL: BASE/LIST/msg/PERMALINK.html */
 void store_permalink_url(const char *base_url, const char *list,
 			 const char *permalink, struct buf *out);

@@ -192,7 +192,13 @@ static const char schema_v3[] =
 	" count INTEGER NOT NULL,"
 	" PRIMARY KEY(list_id, month));";
 
-static const char *migrations[] = { NULL, schema_v1, schema_v2, schema_v3 };
+/* Version 4: the envelope a message arrived with is kept with it. */
+static const char schema_v4[] =
+	"ALTER TABLE messages ADD COLUMN env_sender TEXT;"
+	"ALTER TABLE messages ADD COLUMN env_rcpt TEXT;";
+
+static const char *migrations[] = { NULL, schema_v1, schema_v2, schema_v3,
+				    schema_v4 };
 
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
 {

@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 /* Opens or creates the database and migrates it to DB_SCHEMA_VERSION.
  * Returns 0, or -1 with the reason printed. */

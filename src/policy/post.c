@@ -224,6 +224,20 @@ static int build_copy(struct site *site, const struct list_info *li,
 	return rc;
 }
 
+static int record_envelope(sqlite3 *db, long long rowid,
+			   const struct spool_entry *e)
+{
+	struct buf rcpts = BUF_INIT;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < e->nrcpts; i++)
+		buf_printf(&rcpts, "%s%s", i ? ", " : "", e->rcpts[i]);
+	rc = store_set_envelope(db, rowid, e->sender, rcpts.data);
+	buf_release(&rcpts);
+	return rc;
+}
+
 int post_accept(struct site *site, const struct list_info *li,
 		const struct spool_entry *e, struct outcome *out)
 {
@@ -244,6 +258,8 @@ int post_accept(struct site *site, const struct list_info *li,
 		rc = build_copy(site, li, e, &sm, &copy);
 	if (rc == 0)
 		rc = store_insert(site->db, li, &sm, e->msg, e->msg_len);
+	if (rc == 0)
+		rc = record_envelope(site->db, sm.rowid, e);
 	buf_printf(&sender, "%s-bounces@%s", li->name, site->domain);
 	if (rc == 0)
 		rc = queue_members(site, li, sm.rowid, copy.data, sender.data);

@@ -250,3 +250,19 @@ def test_silent_relay_is_tried_once_per_pass(tmp_path):
         assert waiting == 12
     finally:
         lsock.close()
+
+
+def test_envelope_is_kept_with_the_message(site):
+    import sqlite3
+    site.add_member("alice@example.org")
+    site.post(make_message(frm="alice@example.org", msgid="<env-1@x.org>"),
+              "NETWORK@" + DOMAIN, sender="bounce-123@mail.example.org")
+    rc, dec, err = site.run_once()
+    assert [d["outcome"] for d in dec] == ["accepted"]
+    con = sqlite3.connect(str(site.dir / "confer.db"))
+    row = con.execute("SELECT env_sender, env_rcpt, received FROM messages "
+                      "WHERE message_id = 'env-1@x.org'").fetchone()
+    con.close()
+    assert row[0] == "bounce-123@mail.example.org"
+    assert row[1] == "NETWORK@" + DOMAIN
+    assert row[2] > 0
