@@ -29,6 +29,8 @@ static const struct rule rules[] = {
 	  "UPDATE lists SET subscription_policy = ?1 WHERE id = ?2" },
 	{ "notify_owners", R_BOOL, NULL,
 	  "UPDATE lists SET notify_owners = ?1 WHERE id = ?2" },
+	{ "language", R_CHOICE, "en|fr|es",
+	  "UPDATE lists SET language = ?1 WHERE id = ?2" },
 };
 
 int list_rules_get(sqlite3 *db, long long list_id, struct list_rules *r)

@@ -68,6 +68,7 @@ static const char config_text[] =
 "moderation = {\n"
 "  hold_days = 14;          # a held post expires (the sender is told)\n"
 "  notify_sender = true;    # tell a sender once that a post awaits a moderator\n"
+"  notify_sender_max = 10;  # ...but at most this many notices an address a day\n"
 "  reminders = true;        # one reminder a day to moderators while posts wait\n"
 "  confirm_days = 3;        # a subscribe/unsubscribe confirmation expires\n"
 "};\n"

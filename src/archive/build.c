@@ -87,17 +87,35 @@ static int home_page(struct site *site, struct tset *ts)
  * mbox read back from every message of the month. */
 struct touched {
 	struct strset months, authors;
+	struct strset days;        /* YYYY-MM-DD */
+	struct strset amonths;     /* "YYYY-MM ADDRESS": author month pages */
 	struct arch_msg *append;   /* per month: rowid 0 = write it whole */
 };
+
+static void touch_day(struct touched *t, time_t received)
+{
+	char day[16];
+	struct tm tm;
+
+	gmtime_r(&received, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	strset_add(&t->days, day);
+}
 
 static void touch_msg(struct touched *t, const struct arch_msg *m)
 {
 	char month[8];
 	size_t i, n = t->months.n;
 
+	struct buf am = BUF_INIT;
+
 	ar_month(m->received, month);
 	strset_add(&t->months, month);
 	strset_add(&t->authors, m->from_addr);
+	touch_day(t, m->received);
+	buf_printf(&am, "%s %s", month, m->from_addr);
+	strset_add(&t->amonths, am.data);
+	buf_release(&am);
 	if (t->months.n > n) {
 		t->append = xreallocarray(t->append, t->months.n,
 					  sizeof(*t->append));
@@ -117,6 +135,8 @@ static void touched_release(struct touched *t)
 {
 	strset_release(&t->months);
 	strset_release(&t->authors);
+	strset_release(&t->days);
+	strset_release(&t->amonths);
 	free(t->append);
 }
 
@@ -130,8 +150,16 @@ static void render_summaries(struct arender *r, struct touched *t)
 		    ar_month_mbox_append(r, t->months.s[i], &t->append[i]))
 			ar_month_mbox(r, t->months.s[i]);
 	}
+	for (i = 0; i < t->days.n; i++)
+		ar_day_page(r, t->days.s[i]);
 	for (i = 0; i < t->authors.n; i++)
 		ar_author_page(r, t->authors.s[i]);
+	for (i = 0; i < t->amonths.n; i++) {
+		char month[8];
+		memcpy(month, t->amonths.s[i], 7);
+		month[7] = 0;
+		ar_author_month_page(r, t->amonths.s[i] + 8, month);
+	}
 	ar_list_page(r);
 	ar_list_feed(r);
 }
@@ -152,21 +180,35 @@ static int all_authors(struct site *site, const struct list_info *li,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int all_months(struct site *site, const struct list_info *li,
-		      struct touched *t)
+static int distinct(struct site *site, const struct list_info *li,
+		    const char *sql, struct strset *out)
 {
-	sqlite3_stmt *st = db_prepare(site->db, "SELECT DISTINCT "
-		"strftime('%Y-%m', received, 'unixepoch') FROM messages WHERE "
-		"list_id = ? ORDER BY 1");
+	sqlite3_stmt *st = db_prepare(site->db, sql);
 	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, li->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		strset_push(&t->months, db_col_text(st, 0));
+		strset_push(out, db_col_text(st, 0));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Every month, day and author month of the list (removed messages
+ * included: their pages may have to go). */
+static int all_months(struct site *site, const struct list_info *li,
+		      struct touched *t)
+{
+	return distinct(site, li, "SELECT DISTINCT strftime('%Y-%m', "
+			"received, 'unixepoch') FROM messages WHERE list_id = ?"
+			" ORDER BY 1", &t->months) < 0 ||
+	       distinct(site, li, "SELECT DISTINCT strftime('%Y-%m-%d', "
+			"received, 'unixepoch') FROM messages WHERE list_id = ?"
+			" ORDER BY 1", &t->days) < 0 ||
+	       distinct(site, li, "SELECT DISTINCT strftime('%Y-%m', "
+			"received, 'unixepoch') || ' ' || from_addr FROM "
+			"messages WHERE list_id = ?", &t->amonths) < 0 ? -1 : 0;
 }
 
 static int rebuild(struct site *site, struct tset *ts,
@@ -205,6 +247,9 @@ struct plan {
 	unsigned char *want;        /* per message: its page */
 	struct strset ids;          /* thread ids after */
 	struct strset neighbours;   /* threads whose prev/next links change */
+	struct strset moved;        /* threads new, or with a new start or
+				     * subject: others' links to them change */
+	struct strset gone;         /* thread ids before that are no more */
 	struct touched t;
 };
 
@@ -244,6 +289,8 @@ static void plan_release(struct plan *p)
 	free(p->want);
 	strset_release(&p->ids);
 	strset_release(&p->neighbours);
+	strset_release(&p->moved);
+	strset_release(&p->gone);
 	touched_release(&p->t);
 }
 
@@ -274,15 +321,58 @@ static int render_neighbours(struct arender *r, struct plan *p)
 	return rc;
 }
 
+static void add_related(const char *id, const char *subject, time_t first,
+			void *arg)
+{
+	(void)subject;
+	(void)first;
+	strset_add(arg, id);
+}
+
+/* The threads whose pages link to these: previous and next by start,
+ * and those listing them as possibly related. */
 static int neighbours_of(struct site *site, long long list_id,
 			 const struct strset *ids, struct strset *out)
 {
 	size_t i;
 
 	for (i = 0; i < ids->n; i++)
-		if (astate_neighbours(site->db, list_id, ids->s[i], out) < 0)
+		if (astate_neighbours(site->db, list_id, ids->s[i], out) < 0 ||
+		    astate_related(site->db, list_id, ids->s[i], add_related,
+				   out) < 0)
 			return -1;
 	return 0;
+}
+
+/* A thread whose subject changed (an earlier message arrived late) is
+ * listed under its old subject on every day page it is active on: those
+ * pages are rendered again.  Reads the state before astate_save. */
+static int plan_subjects(struct plan *p, struct site *site,
+			 const struct list_info *li, const struct arch_index *ix)
+{
+	struct buf was = BUF_INIT, now = BUF_INIT;
+	size_t ti, i;
+	time_t first = 0;
+	int rc = 0;
+
+	for (ti = 0; rc >= 0 && ti < ix->nthreads; ti++) {
+		const struct arch_thread *t = &ix->threads[ti];
+		buf_reset(&was);
+		buf_reset(&now);
+		rc = astate_old_subject(site->db, li->id, t->id, &was, &first);
+		astate_subject(ix, t, li->name, &now);
+		/* other threads' pages link to this one by start and subject */
+		if (rc == 0 || first != t->first || strcmp(was.data, now.data))
+			strset_add(&p->moved, t->id);
+		if (rc <= 0 || !strcmp(was.data, now.data))
+			continue;
+		for (i = 0; i < ix->n; i++)
+			if ((size_t)ix->thread_of[i] == ti)
+				touch_day(&p->t, ix->msgs[i].received);
+	}
+	buf_release(&was);
+	buf_release(&now);
+	return rc < 0 ? -1 : 0;
 }
 
 static void drop_thread_files(struct arender *r, const char *id)
@@ -312,17 +402,25 @@ static int update(struct site *site, struct tset *ts,
 	arender_init(&r, site, li, ts);
 	rc = make_dirs(r.dir.data);
 	if (rc == 0)
-		rc = neighbours_of(site, li->id, old, &p.neighbours);
-	if (rc == 0)
 		rc = arch_index_load_threads(site->db, li->id, old->s, old->n, &ix);
 	if (rc < 0)
 		goto out;
 	p.want = xcalloc(ix.n ? ix.n : 1, 1);
 	for (i = 0; i < ix.nthreads; i++)
 		plan_thread(&p, &ix, i);
-	rc = astate_save(site, li->id, li->name, &ix, old, &p.t.months, 0);
+	for (i = 0; i < old->n; i++)
+		if (!strset_has(&p.ids, old->s[i]))
+			strset_add(&p.gone, old->s[i]);
+	rc = plan_subjects(&p, site, li, &ix);
+	/* the pages linking to moved or gone threads, before and after */
 	if (rc == 0)
-		rc = neighbours_of(site, li->id, &p.ids, &p.neighbours);
+		rc = neighbours_of(site, li->id, &p.gone, &p.neighbours);
+	if (rc == 0)
+		rc = neighbours_of(site, li->id, &p.moved, &p.neighbours);
+	if (rc == 0)
+		rc = astate_save(site, li->id, li->name, &ix, old, &p.t.months, 0);
+	if (rc == 0)
+		rc = neighbours_of(site, li->id, &p.moved, &p.neighbours);
 	for (i = 0; rc == 0 && i < ix.nthreads; i++)
 		ar_thread(&r, &ix, i, p.want);
 	for (i = 0; rc == 0 && i < old->n; i++)
@@ -383,6 +481,10 @@ static int with_list(struct site *site, const char *list, int full)
 
 	if (!ts)
 		return -1;
+	if (astate_init(site->db) < 0) {
+		tset_free(ts);
+		return -1;
+	}
 	if (list_lookup(site->db, list, &li) == 0) {
 		rc = copy_static(site, ts);
 		if (rc == 0)
@@ -426,7 +528,7 @@ int archive_build_all(struct site *site)
 
 	if (!ts)
 		return -1;
-	if (copy_static(site, ts) < 0)
+	if (astate_init(site->db) < 0 || copy_static(site, ts) < 0)
 		rc = -1;
 	if (list_each(site->db, build_one, arg) < 0)
 		rc = -1;

@@ -71,6 +71,7 @@ static const struct i18n_row rows[] = {
 	{ "date_view", { "Messages by date", "Messages par date",
 			 "Mensajes por fecha" } },
 	{ "this_month", { "this month", "ce mois-ci", "este mes" } },
+	{ "this_day", { "this day", "ce jour-là", "ese día" } },
 	{ "posts_by", { "Messages by", "Messages de", "Mensajes de" } },
 	{ "tree", { "Thread tree", "Arborescence du fil", "Árbol del hilo" } },
 	{ "thread_nav", { "Other threads", "Autres fils", "Otros hilos" } },

@@ -122,8 +122,9 @@ static void msg_row(struct arender *r, sqlite3_stmt *st, struct tctx *e,
 	buf_release(&s);
 }
 
-static void month_threads(struct arender *r, struct tctx *c, time_t a,
-			  time_t b)
+/* Threads with messages in [a, b), latest activity first. */
+static void period_threads(struct arender *r, struct tctx *c, time_t a,
+			   time_t b, const char *root)
 {
 	sqlite3_stmt *st = prepare(r, "SELECT m.thread_id, t.subject, "
 		"count(*), min(coalesce(m.date, m.received)), "
@@ -142,7 +143,7 @@ static void month_threads(struct arender *r, struct tctx *c, time_t a,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct tctx *e = tctx_push(c, "threads");
 		tctx_set(e, "subject", db_col_text(st, 1));
-		tctx_setf(e, "url", "thread/%s.html", db_col_text(st, 0));
+		tctx_setf(e, "url", "%sthread/%s.html", root, db_col_text(st, 0));
 		tctx_setf(e, "count", "%lld", sqlite3_column_int64(st, 2));
 		set_date(e, "first", (time_t)sqlite3_column_int64(st, 3));
 		set_date(e, "last", (time_t)sqlite3_column_int64(st, 4));
@@ -150,6 +151,9 @@ static void month_threads(struct arender *r, struct tctx *c, time_t a,
 	finish(r, st, rc);
 }
 
+/* The month page is an index of its days (messages and threads per day),
+ * so that it stays small whatever the month's traffic; the threads and
+ * messages are on the day pages (MONTH/DD.html). */
 void ar_month_page(struct arender *r, const char *month)
 {
 	struct tctx *c;
@@ -160,10 +164,11 @@ void ar_month_page(struct arender *r, const char *month)
 
 	if (month_range(month, &a, &b) < 0)
 		return;
-	st = prepare(r, "SELECT " ROW_COLS " FROM messages m INDEXED BY "
-		     "messages_received WHERE m.list_id = ?1 AND m.received >= "
-		     "?2 AND m.received < ?3 AND m.removed = 0 ORDER BY "
-		     "m.received, m.permalink");
+	st = prepare(r, "SELECT strftime('%d', received, 'unixepoch'), "
+		     "count(*), count(DISTINCT thread_id) FROM messages "
+		     "INDEXED BY messages_received WHERE list_id = ?1 AND "
+		     "received >= ?2 AND received < ?3 AND removed = 0 "
+		     "GROUP BY 1 ORDER BY 1");
 	if (!st)
 		return;
 	c = tctx_new();
@@ -173,14 +178,86 @@ void ar_month_page(struct arender *r, const char *month)
 	tctx_setf(c, "mbox_url", "%s.mbox", month);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)a);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)b);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		msg_row(r, st, tctx_push(c, "messages"), "");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct tctx *e = tctx_push(c, "days");
+		tctx_setf(e, "day", "%s-%s", month, db_col_text(st, 0));
+		tctx_setf(e, "url", "%s/%s.html", month, db_col_text(st, 0));
+		tctx_setf(e, "count", "%lld", sqlite3_column_int64(st, 1));
+		tctx_setf(e, "threads", "%lld", sqlite3_column_int64(st, 2));
+	}
 	finish(r, st, rc);
-	month_threads(r, c, a, b);
 	buf_printf(&rel, "%s.html", month);
 	ar_write(r, rel.data, "month.html", c);
 	tctx_free(c);
 	buf_release(&rel);
+}
+
+/* [start, end) of a day "YYYY-MM-DD"; -1 when it is not one. */
+static int day_range(const char *day, time_t *start, time_t *end)
+{
+	char month[8];
+	long d;
+
+	if (strlen(day) != 10 || day[7] != '-' ||
+	    parse_long(day + 8, 1, 31, &d) < 0)
+		return -1;
+	memcpy(month, day, 7);
+	month[7] = 0;
+	if (month_range(month, start, end) < 0)
+		return -1;
+	*start += (time_t)(d - 1) * 86400;
+	if (*start >= *end)
+		return -1;
+	*end = *start + 86400;
+	return 0;
+}
+
+void ar_day_page(struct arender *r, const char *day)
+{
+	struct tctx *c;
+	sqlite3_stmt *st;
+	struct buf rel = BUF_INIT, dir = BUF_INIT;
+	time_t a, b;
+	int rc, n = 0;
+
+	if (day_range(day, &a, &b) < 0)
+		return;
+	st = prepare(r, "SELECT " ROW_COLS " FROM messages m INDEXED BY "
+		     "messages_received WHERE m.list_id = ?1 AND m.received >= "
+		     "?2 AND m.received < ?3 AND m.removed = 0 ORDER BY "
+		     "m.received, m.permalink");
+	if (!st)
+		return;
+	c = tctx_new();
+	ar_common(r, c, "../../");
+	tctx_set(c, "day", day);
+	tctx_setf(c, "month", "%.7s", day);
+	tctx_setf(c, "month_url", "../%.7s.html", day);
+	tctx_setf(c, "title", "%s: %s", r->li->name, day);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)a);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)b);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		msg_row(r, st, tctx_push(c, "messages"), "../");
+		n++;
+	}
+	finish(r, st, rc);
+	period_threads(r, c, a, b, "../");
+	buf_printf(&rel, "%.7s/%s.html", day, day + 8);
+	if (n) {
+		buf_printf(&dir, "%s/%.7s", r->dir.data, day);
+		if (mkdir_p(dir.data, 02775) < 0) {
+			log_error("archive: cannot create \"%s\": %s", dir.data,
+				  strerror(errno));
+			r->errors++;
+		} else {
+			ar_write(r, rel.data, "day.html", c);
+		}
+	} else {
+		ar_unlink(r, rel.data);
+	}
+	tctx_free(c);
+	buf_release(&rel);
+	buf_release(&dir);
 }
 
 void ar_month_mbox(struct arender *r, const char *month)
@@ -222,11 +299,38 @@ void ar_month_mbox(struct arender *r, const char *month)
 	buf_release(&rel);
 }
 
+/* An author's months, newest first, with the number of posts in each. */
+static int author_months(struct arender *r, const char *addr,
+			 struct tctx *c, const char *key)
+{
+	sqlite3_stmt *st = prepare(r, "SELECT strftime('%Y-%m', received, "
+		"'unixepoch'), count(*) FROM messages INDEXED BY messages_from "
+		"WHERE list_id = ?1 AND from_addr = ?2 AND removed = 0 "
+		"GROUP BY 1 ORDER BY 1 DESC");
+	int rc, total = 0;
+
+	if (!st)
+		return 0;
+	db_bind_text(st, 2, addr);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct tctx *e = tctx_push(c, "months");
+		tctx_set(e, "month", db_col_text(st, 0));
+		tctx_setf(e, "url", "%s/%s.html", key, db_col_text(st, 0));
+		tctx_setf(e, "count", "%d", sqlite3_column_int(st, 1));
+		total += sqlite3_column_int(st, 1);
+	}
+	finish(r, st, rc);
+	return total;
+}
+
+/* An author's front page: the most recent posts (at most AUTHOR_RECENT)
+ * and links to one page per month (author/KEY/YYYY-MM.html), so that a
+ * new post rewrites two pages of bounded size. */
 void ar_author_page(struct arender *r, const char *addr)
 {
 	sqlite3_stmt *st = prepare(r, "SELECT " ROW_COLS " FROM messages m "
 		"INDEXED BY messages_from WHERE m.list_id = ?1 AND m.from_addr = ?2 AND m.removed = 0 "
-		"ORDER BY m.received DESC, m.permalink");
+		"ORDER BY m.received DESC, m.permalink LIMIT ?3");
 	struct tctx *c;
 	struct buf rel = BUF_INIT;
 	char key[32];
@@ -235,6 +339,7 @@ void ar_author_page(struct arender *r, const char *addr)
 	if (!st)
 		return;
 	db_bind_text(st, 2, addr);
+	sqlite3_bind_int(st, 3, AUTHOR_RECENT);
 	c = tctx_new();
 	ar_common(r, c, "../../");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -247,8 +352,8 @@ void ar_author_page(struct arender *r, const char *addr)
 		msg_row(r, st, tctx_push(c, "messages"), "../");
 	}
 	finish(r, st, rc);
-	tctx_setf(c, "count", "%d", n);
 	ar_author_key(addr, key);
+	tctx_setf(c, "count", "%d", n ? author_months(r, addr, c, key) : 0);
 	buf_printf(&rel, "author/%s.html", key);
 	if (n)
 		ar_write(r, rel.data, "author.html", c);
@@ -256,6 +361,63 @@ void ar_author_page(struct arender *r, const char *addr)
 		ar_unlink(r, rel.data);
 	tctx_free(c);
 	buf_release(&rel);
+}
+
+void ar_author_month_page(struct arender *r, const char *addr,
+			  const char *month)
+{
+	sqlite3_stmt *st = prepare(r, "SELECT " ROW_COLS " FROM messages m "
+		"INDEXED BY messages_from WHERE m.list_id = ?1 AND m.from_addr "
+		"= ?2 AND m.removed = 0 AND m.received >= ?3 AND m.received < ?4"
+		" ORDER BY m.received DESC, m.permalink");
+	struct tctx *c;
+	struct buf rel = BUF_INIT, dir = BUF_INIT;
+	char key[32];
+	time_t a, b;
+	int rc, n = 0;
+
+	if (!st)
+		return;
+	if (month_range(month, &a, &b) < 0) {
+		sqlite3_finalize(st);
+		return;
+	}
+	db_bind_text(st, 2, addr);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)a);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)b);
+	ar_author_key(addr, key);
+	c = tctx_new();
+	ar_common(r, c, "../../../");
+	tctx_set(c, "month", month);
+	tctx_setf(c, "author_url", "../%s.html", key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == 0) {
+			char *who = ar_author(r->site, db_col_text(st, 2), addr);
+			tctx_set(c, "author", who);
+			tctx_setf(c, "title", "%s – %s – %s", who, month,
+				  r->li->name);
+			free(who);
+		}
+		msg_row(r, st, tctx_push(c, "messages"), "../../");
+	}
+	finish(r, st, rc);
+	tctx_setf(c, "count", "%d", n);
+	buf_printf(&rel, "author/%s/%s.html", key, month);
+	if (n) {
+		buf_printf(&dir, "%s/author/%s", r->dir.data, key);
+		if (mkdir_p(dir.data, 02775) < 0) {
+			log_error("archive: cannot create \"%s\": %s", dir.data,
+				  strerror(errno));
+			r->errors++;
+		} else {
+			ar_write(r, rel.data, "author_month.html", c);
+		}
+	} else {
+		ar_unlink(r, rel.data);
+	}
+	tctx_free(c);
+	buf_release(&rel);
+	buf_release(&dir);
 }
 
 static void front_threads(struct arender *r, struct tctx *c)

@@ -15,6 +15,7 @@
 #include "archive/attach.h"
 #include "archive/i18n.h"
 #include "archive/render.h"
+#include "archive/state.h"
 #include "archive/store.h"
 #include "archive/template.h"
 #include "core/db.h"
@@ -662,12 +663,30 @@ static void neighbours(struct thread_job *j, struct tctx *c)
 	}
 }
 
+struct related {
+	struct tctx *c;
+	int n;
+};
+
+static void related_row(const char *id, const char *subject, time_t first,
+			void *arg)
+{
+	struct related *rl = arg;
+	struct tctx *e = tctx_push(rl->c, "related");
+
+	rl->n++;
+	tctx_set(e, "subject", subject);
+	tctx_setf(e, "url", "%s.html", id);
+	set_date(e, "date", first);
+}
+
 static void thread_page(struct thread_job *j, const char *subject)
 {
 	const struct arch_thread *t = &j->ix->threads[j->ti];
 	struct tctx *c = tctx_new();
 	struct buf rel = BUF_INIT, tree = BUF_INIT;
 	struct tree_ctx tc = { j, &tree, "#m-" };
+	struct related rl = { c, 0 };
 	size_t i;
 
 	ar_common(j->r, c, "../../");
@@ -691,6 +710,10 @@ static void thread_page(struct thread_job *j, const char *subject)
 			  j->ix->ts.node_of[j->m[i].msg]->depth);
 	}
 	neighbours(j, c);
+	if (astate_related(j->r->site->db, j->r->li->id, t->id, related_row,
+			   &rl) < 0)
+		j->r->errors++;
+	tctx_set_bool(c, "has_related", rl.n > 0);
 	buf_printf(&rel, "thread/%s.html", t->id);
 	ar_write(j->r, rel.data, "thread.html", c);
 	tctx_free(c);

@@ -20,6 +20,9 @@ struct tctx;
 /* Most recent threads on a list's front page, and entries in its feed. */
 #define FRONT_THREADS 50
 #define FEED_ENTRIES 30
+/* Most recent posts on an author's front page (the rest are on the
+ * author's month pages). */
+#define AUTHOR_RECENT 50
 
 struct arender {
 	struct site *site;
@@ -65,8 +68,14 @@ void ar_month(time_t t, char out[8]);         /* 2024-01 */
 void ar_thread(struct arender *r, const struct arch_index *ix, size_t ti,
 	       const unsigned char *want);
 
-/* Pages from the database summaries. */
+/* Pages from the database summaries.  A month page ("YYYY-MM") is an
+ * index of its days; a day page ("YYYY-MM-DD", written as MONTH/DD.html)
+ * lists the threads active that day and its messages; an author has a
+ * front page (recent posts, months) and a page per month. */
 void ar_month_page(struct arender *r, const char *month);
+void ar_day_page(struct arender *r, const char *day);
+void ar_author_month_page(struct arender *r, const char *addr,
+			  const char *month);
 void ar_month_mbox(struct arender *r, const char *month);
 /* Appends m to its month's mbox when it is the month's last message and
  * the mbox exists: 0, or 1 when the caller must write it whole. */

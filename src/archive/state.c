@@ -211,17 +211,89 @@ static void save_msg(struct thread_node *n, void *arg)
 	}
 }
 
+int astate_init(sqlite3 *db)
+{
+	/* made here rather than in the schema: only the archive uses it, and
+	 * IF NOT EXISTS makes it free once made */
+	return db_exec(db, "CREATE INDEX IF NOT EXISTS arch_threads_subject "
+		       "ON arch_threads(list_id, subject, first)");
+}
+
+void astate_subject(const struct arch_index *ix, const struct arch_thread *t,
+		    const char *list, struct buf *out)
+{
+	if (ix->msgs[t->first_msg].removed)
+		buf_adds(out, "(removed)");
+	else
+		subject_clean(ix->msgs[t->first_msg].subject, list, 1, out);
+}
+
+int astate_old_subject(sqlite3 *db, long long list_id, const char *id,
+		       struct buf *out, time_t *first)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT subject, first FROM "
+		"arch_threads WHERE list_id = ? AND thread_id = ?");
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	db_bind_text(st, 2, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		buf_adds(out, db_col_text(st, 0));
+		*first = (time_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Threads of the same subject, by start: the RELATED_MAX before (newest
+ * first) and after (oldest first) (first, id); "(no subject)" and
+ * "(removed)" relate nothing. */
+int astate_related(sqlite3 *db, long long list_id, const char *id,
+		   void (*fn)(const char *id, const char *subject, time_t first,
+			      void *arg), void *arg)
+{
+	static const char *sql[2] = {
+		"SELECT b.thread_id, b.subject, b.first FROM arch_threads a "
+		"JOIN arch_threads b INDEXED BY arch_threads_subject ON b.list_id "
+		"= a.list_id AND b.subject = "
+		"a.subject AND (b.first, b.thread_id) < (a.first, a.thread_id) "
+		"WHERE a.list_id = ?1 AND a.thread_id = ?2 AND a.subject NOT IN "
+		"('(no subject)', '(removed)') ORDER BY b.first DESC, "
+		"b.thread_id DESC LIMIT ?3",
+		"SELECT b.thread_id, b.subject, b.first FROM arch_threads a "
+		"JOIN arch_threads b INDEXED BY arch_threads_subject ON b.list_id "
+		"= a.list_id AND b.subject = "
+		"a.subject AND (b.first, b.thread_id) > (a.first, a.thread_id) "
+		"WHERE a.list_id = ?1 AND a.thread_id = ?2 AND a.subject NOT IN "
+		"('(no subject)', '(removed)') ORDER BY b.first, b.thread_id "
+		"LIMIT ?3" };
+	int k, rc = SQLITE_DONE;
+
+	for (k = 0; k < 2 && rc == SQLITE_DONE; k++) {
+		sqlite3_stmt *st = db_prepare(db, sql[k]);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, list_id);
+		db_bind_text(st, 2, id);
+		sqlite3_bind_int(st, 3, RELATED_MAX);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			fn(db_col_text(st, 0), db_col_text(st, 1),
+			   (time_t)sqlite3_column_int64(st, 2), arg);
+		sqlite3_finalize(st);
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static void save_thread(struct saver *s, const struct arch_thread *t)
 {
 	struct buf subj = BUF_INIT;
 	void *arg[2] = { s, (void *)t->id };
 	sqlite3_stmt *st = s->thread;
 
-	if (s->ix->msgs[t->first_msg].removed)
-		buf_adds(&subj, "(removed)");
-	else
-		subject_clean(s->ix->msgs[t->first_msg].subject, s->list, 1,
-			      &subj);
+	astate_subject(s->ix, t, s->list, &subj);
 	buf_reset(&s->who);
 	s->nwho = 0;
 	thread_walk(t->root, participant, s);
@@ -320,6 +392,7 @@ int astate_save(struct site *site, long long list_id, const char *list,
 		db_exec(db, "PRAGMA synchronous = FULL");
 		return -1;
 	}
+
 	s.full = full;
 	s.thread = db_prepare(db, "INSERT OR REPLACE INTO arch_threads(list_id,"
 		" thread_id, subject, count, first, last, participants) VALUES "

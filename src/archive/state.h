@@ -6,6 +6,7 @@
 #define CONFER_STATE_H
 
 #include <sqlite3.h>
+#include <time.h>
 
 #include "archive/index.h"
 
@@ -38,6 +39,28 @@ int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
 int astate_save(struct site *site, long long list_id, const char *list,
 		const struct arch_index *ix, const struct strset *old,
 		const struct strset *months, int full);
+
+/* Makes the index astate_related needs (once).  0 or -1. */
+int astate_init(sqlite3 *db);
+
+/* Threads shown as possibly related on a thread page, each way. */
+#define RELATED_MAX 5
+
+/* The subject a thread is recorded and related under (reply prefixes and
+ * list tag removed; "(removed)" when only removed messages are left). */
+void astate_subject(const struct arch_index *ix, const struct arch_thread *t,
+		    const char *list, struct buf *out);
+/* The recorded subject and start of thread id: 1 (subject appended to
+ * out), 0 when the thread is not recorded, -1 on a database error. */
+int astate_old_subject(sqlite3 *db, long long list_id, const char *id,
+		       struct buf *out, time_t *first);
+/* Calls fn for the threads that only share thread id's subject: up to
+ * RELATED_MAX that started before it (newest first), then up to
+ * RELATED_MAX after (oldest first).  Never merged: the thread pages only
+ * show them.  0 or -1. */
+int astate_related(sqlite3 *db, long long list_id, const char *id,
+		   void (*fn)(const char *id, const char *subject, time_t first,
+			      void *arg), void *arg);
 
 /* Adds the ids before and after thread id (by start) to out. */
 int astate_neighbours(sqlite3 *db, long long list_id, const char *id,

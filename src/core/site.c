@@ -61,6 +61,8 @@ static const struct setting settings[] = {
 	{ "list_defaults.language", S_STR, OFF(default_language), "en", 0, 0 },
 	{ "moderation.hold_days", S_LONG, OFF(hold_days), "14", 1, 365 },
 	{ "moderation.notify_sender", S_BOOL, OFF(hold_notice), "true", 0, 0 },
+	{ "moderation.notify_sender_max", S_LONG, OFF(hold_notice_max), "10", 1,
+	  10000 },
 	{ "moderation.reminders", S_BOOL, OFF(mod_reminders), "true", 0, 0 },
 	{ "moderation.confirm_days", S_LONG, OFF(confirm_days), "3", 1, 60 },
 };

@@ -36,6 +36,7 @@ struct site {
 	/* moderation and requests by mail (issue 3) */
 	long hold_days;       /* a held post expires after this many days */
 	int hold_notice;      /* tell the sender a post awaits a moderator */
+	long hold_notice_max; /* ... at most this many notices a day each */
 	int mod_reminders;    /* one reminder a day while posts wait */
 	long confirm_days;    /* a confirmation token lives this long */
 	/* Maildir sources for `confer fetch` */

@@ -18,6 +18,7 @@
 #include "mail/content.h"
 #include "mail/header.h"
 #include "policy/hold.h"
+#include "policy/mailtext.h"
 #include "policy/post.h"
 
 #define EXCERPT_LINES 10
@@ -226,30 +227,36 @@ struct held_note {
 	time_t expires;
 };
 
-static void note_body(const struct held_note *h, const char *addr,
-		      struct buf *body)
+/* The notification's text in the list's language (template "modnote"). */
+static void note_text(const struct held_note *h, const char *addr,
+		      struct buf *subj, struct buf *body)
 {
-	char when[64];
+	char when[64], size[32], id[32];
+	struct buf full = BUF_INIT, excerpt = BUF_INIT, reply_to = BUF_INIT;
 	struct tm tm;
 
 	gmtime_r(&h->expires, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-	buf_printf(body, "Moderation request for %s@%s (held post #%lld)\n\n"
-		   "From:    %s%s%s%s\nSubject: %s\nReason:  %s\n"
-		   "Size:    %zu bytes\n\nThe text begins:\n", h->li->name,
-		   h->site->domain, h->id, h->from_name,
-		   *h->from_name ? " <" : "", h->from, *h->from_name ? ">" : "",
-		   h->subject, h->why, h->e->msg_len);
-	hold_excerpt(h->e->msg, h->e->msg_len, EXCERPT_LINES, body);
-	buf_printf(body, "\nTo approve the post, reply to this message: an "
-		   "empty reply\napproves.  To refuse it, reply with the word "
-		   "\"reject\" as\nthe first word of your text, optionally "
-		   "followed by a reason\nfor the sender.  To drop it without "
-		   "telling the sender, reply\nwith the word \"discard\".\n\n"
-		   "Replies go to:\n%s@%s\n\nThe post is attached.  If nobody "
-		   "decides, it expires on\n%s.  From the command line:\n"
-		   "confer mod approve %lld\n", addr, h->site->domain, when,
-		   h->id);
+	snprintf(size, sizeof(size), "%zu", h->e->msg_len);
+	snprintf(id, sizeof(id), "%lld", h->id);
+	if (*h->from_name)
+		buf_printf(&full, "%s <%s>", h->from_name, h->from);
+	else
+		buf_adds(&full, h->from);
+	hold_excerpt(h->e->msg, h->e->msg_len, EXCERPT_LINES, &excerpt);
+	buf_printf(&reply_to, "%s@%s", addr, h->site->domain);
+	{
+		const struct mt_var v[] = {
+			{ "id", id }, { "from", h->from },
+			{ "from_full", full.data }, { "subject", h->subject },
+			{ "why", h->why }, { "size", size },
+			{ "excerpt", excerpt.data }, { "reply_to", reply_to.data },
+			{ "expires", when }, { NULL, NULL } };
+		mailtext_render(h->site, h->li, "modnote", v, subj, body);
+	}
+	buf_release(&full);
+	buf_release(&excerpt);
+	buf_release(&reply_to);
 }
 
 static int notify_one(const char *moderator, void *arg)
@@ -264,9 +271,7 @@ static int notify_one(const char *moderator, void *arg)
 			  h->expires, &tok);
 	buf_printf(&addr, "%s-moderate%c%s", h->li->name, h->site->delimiter,
 		   tok.data);
-	note_body(h, addr.data, &body);
-	buf_printf(&subj, "%s: held post from %s: %s", h->li->name, h->from,
-		   h->subject);
+	note_text(h, addr.data, &subj, &body);
 	memset(&r, 0, sizeof(r));
 	r.list = h->li->name;
 	r.from_local = addr.data;
@@ -329,22 +334,21 @@ static long long insert_held(sqlite3 *db, const struct held_note *h,
 	return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(db) : -1;
 }
 
+/* The sender hears once per held post that it waits, unless the sender
+ * is a robot or already had notify_sender_max such notices today. */
 static int tell_sender(struct site *site, const struct list_info *li,
-		       const struct spool_entry *e, const char *subject)
+		       const struct spool_entry *e, long long id,
+		       const char *subject)
 {
+	const struct mt_var v[] = { { "subject", subject }, { NULL, NULL } };
 	struct buf body = BUF_INIT, subj = BUF_INIT;
 	int rc;
 
 	if (!site->hold_notice)
 		return 0;
-	buf_printf(&body, "Your message to %s@%s with the subject\n\"%s\"\n"
-		   "is waiting for a moderator of the list.  You will hear "
-		   "again\nif it is refused or expires; there is nothing you "
-		   "need to do.\n\nThe list owners can be reached at "
-		   "%s-owner@%s.\n", li->name, site->domain, subject, li->name,
-		   site->domain);
-	buf_printf(&subj, "Message to %s awaits a moderator", li->name);
-	rc = post_notice(site, li, e, "held", subj.data, body.data);
+	mailtext_render(site, li, "held", v, &subj, &body);
+	rc = post_notice_each(site, li, e, "held", id, site->hold_notice_max,
+			      subj.data, body.data);
 	buf_release(&body);
 	buf_release(&subj);
 	return rc;
@@ -375,7 +379,7 @@ int hold_post(struct site *site, const struct list_info *li,
 	if (rc == 0)
 		rc = hold_each_moderator(site->db, li->id, 0, notify_one, &h);
 	if (rc == 0)
-		rc = tell_sender(site, li, e, c.subject);
+		rc = tell_sender(site, li, e, h.id, c.subject);
 	if (rc == 0) {
 		out->what = "held";
 		buf_printf(&out->reason, "#%lld: %s", h.id, why);

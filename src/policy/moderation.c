@@ -18,6 +18,7 @@
 #include "intake/spool.h"
 #include "mail/header.h"
 #include "policy/hold.h"
+#include "policy/mailtext.h"
 #include "policy/moderation.h"
 #include "policy/post.h"
 #include "policy/request.h"
@@ -132,21 +133,23 @@ static int tell_rejected(struct site *site, const struct list_info *li,
 			 const struct held_row *h, const struct spool_entry *e,
 			 const char *reason)
 {
-	struct buf body = BUF_INIT, subj = BUF_INIT, kind = BUF_INIT;
+	struct buf body = BUF_INIT, subj = BUF_INIT, kind = BUF_INIT,
+		   none = BUF_INIT;
 	int rc;
 
-	buf_printf(&body, "Your message to %s@%s with the subject\n\"%s\"\n"
-		   "was not accepted by the list's moderators.\n\nTheir reason: "
-		   "%s\n\nThe list owners can be reached at %s-owner@%s.\n",
-		   li->name, site->domain, h->subject,
-		   reason && *reason ? reason : "(none given)", li->name,
-		   site->domain);
-	buf_printf(&subj, "Message to %s rejected", li->name);
+	mailtext_render(site, li, "none_given", NULL, NULL, &none);
+	{
+		const struct mt_var v[] = { { "subject", h->subject },
+			{ "reason", reason && *reason ? reason : none.data },
+			{ NULL, NULL } };
+		mailtext_render(site, li, "rejected", v, &subj, &body);
+	}
 	buf_printf(&kind, "rejected:%lld", h->id);
 	rc = post_notice(site, li, e, kind.data, subj.data, body.data);
 	buf_release(&body);
 	buf_release(&subj);
 	buf_release(&kind);
+	buf_release(&none);
 	return rc;
 }
 
@@ -244,15 +247,18 @@ int moderation_decide(struct site *site, long long id, enum mod_command cmd,
 /* ---- replies to LIST-moderate+TOKEN ---- */
 
 int moderation_answer(struct site *site, const struct list_info *li,
-		      const struct spool_entry *e, const char *limit_kind,
-		      const char *subject, const char *body)
+		      const struct spool_entry *e, const char *to,
+		      const char *limit_kind, const char *subject,
+		      const char *body)
 {
 	struct buf msgid = BUF_INIT, from = BUF_INIT;
 	struct reply r;
 	int rc;
 
+	if (!to)
+		to = e->sender;
 	if (limit_kind) {
-		rc = robots_reply_allowed(site->db, e->sender, limit_kind);
+		rc = robots_reply_allowed(site->db, to, limit_kind);
 		if (rc <= 0)
 			return rc;
 	}
@@ -265,13 +271,29 @@ int moderation_answer(struct site *site, const struct list_info *li,
 	memset(&r, 0, sizeof(r));
 	r.list = li->name;
 	r.from_local = from.data;
-	r.to = e->sender;
+	r.to = to;
 	r.subject = subject;
 	r.in_reply_to = msgid.data;
 	r.body = body;
 	rc = reply_queue(site, &r);
 	buf_release(&msgid);
 	buf_release(&from);
+	return rc;
+}
+
+int moderation_answer_text(struct site *site, const struct list_info *li,
+			   const struct spool_entry *e, const char *to,
+			   const char *limit_kind, const char *name,
+			   const struct mt_var *vars)
+{
+	struct buf subj = BUF_INIT, body = BUF_INIT;
+	int rc;
+
+	mailtext_render(site, li, name, vars, &subj, &body);
+	rc = moderation_answer(site, li, e, to, limit_kind, subj.data,
+			       body.data);
+	buf_release(&subj);
+	buf_release(&body);
 	return rc;
 }
 
@@ -282,49 +304,76 @@ static void set_out(struct outcome *out, const char *what, const char *why)
 	buf_adds(&out->reason, why);
 }
 
-/* Answers a human whose reply could not decide anything. */
+/* Answers a human whose reply could not decide anything: to the
+ * moderator's From: once that was checked (to), else, limited to one a
+ * day, to the envelope sender. */
 static int refuse(struct site *site, const struct list_info *li,
-		  const struct spool_entry *e, const char *why,
-		  const char *text, struct outcome *out)
+		  const struct spool_entry *e, const char *to, const char *why,
+		  const char *name, const struct mt_var *vars,
+		  struct outcome *out)
 {
-	struct buf subj = BUF_INIT;
-	int rc;
-
-	buf_printf(&subj, "Your moderation reply for %s did nothing",
-		   li->name);
-	rc = moderation_answer(site, li, e, "modrefused", subj.data, text);
 	set_out(out, "refused", why);
-	buf_release(&subj);
-	return rc;
+	return moderation_answer_text(site, li, e, to, to ? NULL : "modrefused",
+				      name, vars);
 }
 
-static int confirm(struct site *site, const struct list_info *li,
-		   const struct spool_entry *e, enum mod_command cmd,
-		   int decided, const char *info, const char *reason)
+/* "approved", ... in the list's language. */
+static void state_word(struct site *site, const struct list_info *li,
+		       const char *state, struct buf *out)
 {
-	struct buf body = BUF_INIT, subj = BUF_INIT;
-	int rc;
+	struct buf name = BUF_INIT;
 
-	if (decided == 1)
-		buf_printf(&body, "Nothing was done: %s.\n", info);
-	else if (cmd == MOD_APPROVE)
-		buf_printf(&body, "Approved: %s; it goes to the members of %s.\n",
-			   info, li->name);
-	else if (cmd == MOD_REJECT)
-		buf_printf(&body, "Rejected: %s.  The sender was told the "
-			   "reason: %s\n", info, *reason ? reason : "(none given)");
+	buf_printf(&name, "state_%s", state);
+	mailtext_render(site, li, name.data, NULL, NULL, out);
+	if (!out->len)
+		buf_adds(out, state);
+	buf_release(&name);
+}
+
+/* Tells a moderator (at their From: address) what happened to held post
+ * id: what this reply did (decided: 0) or who decided before (1), or
+ * that the post is gone. */
+static int tell_moderator(struct site *site, const struct list_info *li,
+			  const struct spool_entry *e, const char *to,
+			  long long id, int decided, const char *reason)
+{
+	struct buf state = BUF_INIT, none = BUF_INIT, name = BUF_INIT;
+	char when[64], ids[32];
+	struct held_row h;
+	int rc = held_load(site->db, id, &h);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || (decided && !h.decided_by[0]))
+		return moderation_answer_text(site, li, e, to, NULL, "mod_used",
+					      NULL);
+	format_time(h.decided_at, when, sizeof(when));
+	snprintf(ids, sizeof(ids), "%lld", id);
+	state_word(site, li, h.state, &state);
+	mailtext_render(site, li, "none_given", NULL, NULL, &none);
+	if (decided)
+		buf_adds(&name, "mod_already");
 	else
-		buf_printf(&body, "Discarded: %s.  The sender was not told.\n",
-			   info);
-	buf_printf(&subj, "%s: %s", li->name, decided == 1 ?
-		   "already decided" : state_of(cmd));
-	rc = moderation_answer(site, li, e, NULL, subj.data, body.data);
-	buf_release(&body);
-	buf_release(&subj);
+		buf_printf(&name, "mod_%s", h.state);
+	{
+		const struct mt_var v[] = { { "id", ids },
+			{ "from", h.from_addr }, { "subject", h.subject },
+			{ "state", state.data }, { "who", h.decided_by },
+			{ "when", when },
+			{ "reason", reason && *reason ? reason : none.data },
+			{ NULL, NULL } };
+		rc = moderation_answer_text(site, li, e, to, NULL, name.data, v);
+	}
+	held_row_release(&h);
+	buf_release(&state);
+	buf_release(&none);
+	buf_release(&name);
 	return rc;
 }
 
-/* The token is valid and the sender a moderator: decide. */
+/* The token is valid and the sender a moderator: decide.  The moderator
+ * is answered at actor, the From: address checked against the list's
+ * moderators, never at the envelope sender (which anyone can forge). */
 static int decide_by_mail(struct site *site, const struct list_info *li,
 			  const struct spool_entry *e, const char *token,
 			  const struct token_row *row, const char *actor,
@@ -344,7 +393,8 @@ static int decide_by_mail(struct site *site, const struct list_info *li,
 	if (rc >= 0 && token_use(site->db, token) < 0)
 		rc = -1;
 	if (rc >= 0)
-		rc = confirm(site, li, e, cmd, rc, info.data, reason.data);
+		rc = tell_moderator(site, li, e, actor, row->target, rc,
+				    reason.data);
 	if (rc == 0) {
 		set_out(out, "moderated", info.data);
 		out->archive_dirty = dirty;
@@ -354,37 +404,11 @@ static int decide_by_mail(struct site *site, const struct list_info *li,
 	return rc;
 }
 
-static int used_token(struct site *site, const struct list_info *li,
-		      const struct spool_entry *e, const struct token_row *row,
-		      struct outcome *out)
-{
-	struct held_row h;
-	struct buf text = BUF_INIT;
-	char when[64];
-	int rc = held_load(site->db, row->target, &h);
-
-	if (rc < 0)
-		return -1;
-	format_time(h.decided_at, when, sizeof(when));
-	if (rc == 0 && h.decided_by[0])
-		buf_printf(&text, "Held post #%lld (from %s, \"%s\") was already "
-			   "%s by %s on %s.\nNothing more was done.\n", h.id,
-			   h.from_addr, h.subject, h.state, h.decided_by, when);
-	else
-		buf_printf(&text, "This moderation address was already used; "
-			   "nothing was done.\n");
-	rc = moderation_answer(site, li, e, NULL, "Already decided", text.data);
-	set_out(out, "answered", "token already used");
-	held_row_release(&h);
-	buf_release(&text);
-	return rc;
-}
-
 static int check_and_decide(struct site *site, const struct list_info *li,
 			    const struct spool_entry *e, const char *token,
 			    const struct token_row *row, struct outcome *out)
 {
-	struct buf from = BUF_INIT, name = BUF_INIT, text = BUF_INIT;
+	struct buf from = BUF_INIT, name = BUF_INIT;
 	int rc, mod = -2;
 
 	if (header_from(e->msg, e->msg_len, &from, &name) == 0)
@@ -392,22 +416,22 @@ static int check_and_decide(struct site *site, const struct list_info *li,
 	if (mod == -1) {
 		rc = -1;
 	} else if (mod != 1) {
-		buf_printf(&text, "Only a moderator of %s can decide on held "
-			   "posts, and %s is not one.\nThe post stays held.\n",
-			   li->name, from.len ? from.data : "the sender");
-		rc = refuse(site, li, e, "not from a moderator", text.data, out);
+		const struct mt_var v[] = {
+			{ "address", from.len ? from.data : e->sender },
+			{ NULL, NULL } };
+		rc = refuse(site, li, e, NULL, "not from a moderator",
+			    "mod_not_moderator", v, out);
 	} else if (row->used) {
-		rc = used_token(site, li, e, row, out);
+		set_out(out, "answered", "token already used");
+		rc = tell_moderator(site, li, e, from.data, row->target, 1, NULL);
 	} else if (clock_now() > row->expires) {
-		buf_printf(&text, "This moderation request has expired; nothing "
-			   "was done.\n");
-		rc = refuse(site, li, e, "token expired", text.data, out);
+		rc = refuse(site, li, e, from.data, "token expired",
+			    "mod_expired", NULL, out);
 	} else {
 		rc = decide_by_mail(site, li, e, token, row, from.data, out);
 	}
 	buf_release(&from);
 	buf_release(&name);
-	buf_release(&text);
 	return rc;
 }
 
@@ -433,9 +457,8 @@ int moderation_mail(struct site *site, const struct list_info *li,
 	if (rc < 0)
 		return -1;
 	if (rc == 1 || row.list_id != li->id)
-		return refuse(site, li, e, "unknown token", "This moderation "
-			      "address is not valid (unknown, mistyped or for "
-			      "another list).\nNothing was done.\n", out);
+		return refuse(site, li, e, NULL, "unknown token", "mod_bad_token",
+			      NULL, out);
 	return check_and_decide(site, li, e, token, &row, out);
 }
 
@@ -455,12 +478,9 @@ static int expire_one(struct site *site, const struct held_row *h)
 	if (rc == 0)
 		rc = token_retire(site->db, "moderate", h->id);
 	if (rc == 0 && held_entry(site, h, &raw, &e) == 0) {
-		buf_printf(&body, "Your message to %s@%s with the subject\n"
-			   "\"%s\"\nwaited for a moderator and has expired; it "
-			   "was not delivered.\n\nThe list owners can be reached "
-			   "at %s-owner@%s.\n", li.name, site->domain, h->subject,
-			   li.name, site->domain);
-		buf_printf(&subj, "Message to %s expired", li.name);
+		const struct mt_var v[] = { { "subject", h->subject },
+					    { NULL, NULL } };
+		mailtext_render(site, &li, "expired", v, &subj, &body);
 		buf_printf(&kind, "expired:%lld", h->id);
 		if (!robots_no_reply_reason(e.sender, e.msg, e.msg_len))
 			rc = post_notice(site, &li, &e, kind.data, subj.data,
@@ -525,30 +545,28 @@ static int expire_due(struct site *site)
 struct reminder {
 	struct site *site;
 	struct list_info *li;
-	const char *text;
+	const char *subject, *text;
 };
 
 static int remind_one(const char *moderator, void *arg)
 {
 	struct reminder *rm = arg;
-	struct buf kind = BUF_INIT, subj = BUF_INIT, from = BUF_INIT;
+	struct buf kind = BUF_INIT, from = BUF_INIT;
 	struct reply r;
 	int rc;
 
 	buf_printf(&kind, "reminder:%s", rm->li->name);
 	rc = robots_reply_allowed(rm->site->db, moderator, kind.data);
-	buf_printf(&subj, "%s: posts wait for a moderator", rm->li->name);
 	buf_printf(&from, "%s-owner", rm->li->name);
 	memset(&r, 0, sizeof(r));
 	r.list = rm->li->name;
 	r.from_local = from.data;
 	r.to = moderator;
-	r.subject = subj.data;
+	r.subject = rm->subject;
 	r.body = rm->text;
 	if (rc == 1)
 		rc = reply_queue(rm->site, &r);
 	buf_release(&kind);
-	buf_release(&subj);
 	buf_release(&from);
 	return rc < 0 ? -1 : 0;
 }
@@ -566,19 +584,20 @@ static int remind_list(struct site *site, long long list_id)
 {
 	struct list_info li;
 	struct reminder rm;
-	struct buf text = BUF_INIT;
+	struct buf posts = BUF_INIT, subj = BUF_INIT, text = BUF_INIT;
 	int rc = list_lookup_id(site->db, list_id, &li);
 
 	if (rc != 0)
 		return -1;
-	buf_printf(&text, "These posts to %s@%s wait for a moderator:\n\n",
-		   li.name, site->domain);
-	rc = held_each(site->db, li.name, reminder_line, &text);
-	buf_printf(&text, "\nEach was sent to you with its own address to "
-		   "reply to; you can also\nuse `confer mod approve|reject|"
-		   "discard ID` on the server.\n");
+	rc = held_each(site->db, li.name, reminder_line, &posts);
+	{
+		const struct mt_var v[] = { { "posts", posts.data },
+					    { NULL, NULL } };
+		mailtext_render(site, &li, "reminder", v, &subj, &text);
+	}
 	rm.site = site;
 	rm.li = &li;
+	rm.subject = subj.data;
 	rm.text = text.data;
 	if (rc == 0 && db_begin(site->db) == 0) {
 		rc = hold_each_moderator(site->db, li.id, 0, remind_one, &rm);
@@ -587,6 +606,8 @@ static int remind_list(struct site *site, long long list_id)
 		if (rc < 0)
 			db_rollback(site->db);
 	}
+	buf_release(&posts);
+	buf_release(&subj);
 	buf_release(&text);
 	list_info_release(&li);
 	return rc;

@@ -20,6 +20,7 @@ struct site;
 struct list_info;
 struct spool_entry;
 struct outcome;
+struct mt_var;
 
 struct held_row {
 	long long id, list_id, size;
@@ -57,11 +58,20 @@ int moderation_mail(struct site *site, const struct list_info *li,
  * of decided posts.  0 or -1 (logged). */
 int moderation_tick(struct site *site);
 
-/* Sends confer's answer to the envelope sender of e (already known not to
- * be a robot) from LIST-owner.  With limit_kind, at most one such answer
- * a day per address.  0 or -1. */
+/* Sends confer's answer about e from LIST-owner to `to`, or to e's
+ * envelope sender when to is NULL (the sender already known not to be a
+ * robot).  With limit_kind, at most one such answer a day per address.
+ * 0 or -1. */
 int moderation_answer(struct site *site, const struct list_info *li,
-		      const struct spool_entry *e, const char *limit_kind,
-		      const char *subject, const char *body);
+		      const struct spool_entry *e, const char *to,
+		      const char *limit_kind, const char *subject,
+		      const char *body);
+
+/* moderation_answer with the subject and text of mail template `name`
+ * (mailtext.h) in the list's language.  0 or -1. */
+int moderation_answer_text(struct site *site, const struct list_info *li,
+			   const struct spool_entry *e, const char *to,
+			   const char *limit_kind, const char *name,
+			   const struct mt_var *vars);
 
 #endif

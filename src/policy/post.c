@@ -18,6 +18,7 @@
 #include "mail/decode.h"
 #include "mail/header.h"
 #include "policy/hold.h"
+#include "policy/mailtext.h"
 #include "policy/post.h"
 #include "policy/robots.h"
 
@@ -48,26 +49,15 @@ static void set_outcome(struct outcome *o, const char *what,
 	buf_adds(&o->reason, reason);
 }
 
-int post_notice(struct site *site, const struct list_info *li,
-		const struct spool_entry *e, const char *kind,
-		const char *subject, const char *body)
+/* Queues a notice about e to its envelope sender, from LIST-owner. */
+static int notice_send(struct site *site, const struct list_info *li,
+		       const struct spool_entry *e, const char *subject,
+		       const char *body)
 {
-	const char *why = robots_no_reply_reason(e->sender, e->msg, e->msg_len);
 	struct buf msgid = BUF_INIT, s = BUF_INIT;
 	struct reply r;
-	int ok, rc = 0;
+	int rc;
 
-	if (why) {
-		log_info("post: no reply to sender=<%s>: %s", e->sender, why);
-		return 0;
-	}
-	ok = robots_reply_allowed(site->db, e->sender, kind);
-	if (ok <= 0) {
-		if (ok == 0)
-			log_info("post: no reply to sender=<%s>: one %s notice "
-				 "already sent today", e->sender, kind);
-		return ok;
-	}
 	if (header_get(e->msg, e->msg_len, "Message-ID", &msgid) == 0) {
 		size_t n = strspn(msgid.data, "<");
 		memmove(msgid.data, msgid.data + n, msgid.len - n + 1);
@@ -88,23 +78,72 @@ int post_notice(struct site *site, const struct list_info *li,
 	return rc;
 }
 
+static int robot_sender(const struct spool_entry *e)
+{
+	const char *why = robots_no_reply_reason(e->sender, e->msg, e->msg_len);
+
+	if (why)
+		log_info("post: no reply to sender=<%s>: %s", e->sender, why);
+	return why != NULL;
+}
+
+int post_notice(struct site *site, const struct list_info *li,
+		const struct spool_entry *e, const char *kind,
+		const char *subject, const char *body)
+{
+	int ok;
+
+	if (robot_sender(e))
+		return 0;
+	ok = robots_reply_allowed(site->db, e->sender, kind);
+	if (ok <= 0) {
+		if (ok == 0)
+			log_info("post: no reply to sender=<%s>: one %s notice "
+				 "already sent today", e->sender, kind);
+		return ok;
+	}
+	return notice_send(site, li, e, subject, body);
+}
+
+int post_notice_each(struct site *site, const struct list_info *li,
+		     const struct spool_entry *e, const char *group,
+		     long long id, long max, const char *subject,
+		     const char *body)
+{
+	struct buf kind = BUF_INIT;
+	int ok;
+
+	if (robot_sender(e))
+		return 0;
+	buf_printf(&kind, "%s:%lld", group, id);
+	ok = robots_reply_quota(site->db, e->sender, kind.data, group, max);
+	if (ok == 0)
+		log_info("post: no reply to sender=<%s>: %ld %s notices already "
+			 "sent today", e->sender, max, group);
+	buf_release(&kind);
+	return ok <= 0 ? ok : notice_send(site, li, e, subject, body);
+}
+
 static int refuse_size(struct site *site, const struct list_info *li,
 		       const struct spool_entry *e, struct outcome *out)
 {
-	struct buf body = BUF_INIT, subj = BUF_INIT;
+	struct buf body = BUF_INIT, subj = BUF_INIT, size = BUF_INIT,
+		   max = BUF_INIT;
 	int rc;
 
-	buf_printf(&body, "Your message to %s@%s was not delivered: it is %zu "
-		   "bytes long, and the list accepts messages of at most %lld "
-		   "bytes.\n\nPlease send a shorter message, or share large "
-		   "files by a link.\n\nThe list owners can be reached at "
-		   "%s-owner@%s.\n", li->name, site->domain, e->msg_len,
-		   li->max_size, li->name, site->domain);
-	buf_printf(&subj, "Message to %s not delivered: too large", li->name);
+	buf_printf(&size, "%zu", e->msg_len);
+	buf_printf(&max, "%lld", li->max_size);
+	{
+		const struct mt_var v[] = { { "size", size.data },
+					    { "max", max.data }, { NULL, NULL } };
+		mailtext_render(site, li, "too_large", v, &subj, &body);
+	}
 	rc = post_notice(site, li, e, "size", subj.data, body.data);
 	set_outcome(out, "refused", "larger than the list's max_size");
 	buf_release(&body);
 	buf_release(&subj);
+	buf_release(&size);
+	buf_release(&max);
 	return rc;
 }
 
@@ -112,18 +151,11 @@ static int refuse_nonmember(struct site *site, const struct list_info *li,
 			    const struct spool_entry *e, const char *from,
 			    struct outcome *out)
 {
+	const struct mt_var v[] = { { "from", from }, { NULL, NULL } };
 	struct buf body = BUF_INIT, subj = BUF_INIT, why = BUF_INIT;
 	int rc;
 
-	buf_printf(&body, "Your message to %s@%s was not delivered, because "
-		   "%s is not a member of the list.  Only members may post.\n\n"
-		   "To join, send a message with the word \"subscribe\" to "
-		   "%s-request@%s, or ask the list owners at %s-owner@%s.\n\n"
-		   "If you are a member with another address, please post "
-		   "from that address.\n", li->name, site->domain, from,
-		   li->name, site->domain, li->name, site->domain);
-	buf_printf(&subj, "Message to %s not delivered: not a member",
-		   li->name);
+	mailtext_render(site, li, "not_member", v, &subj, &body);
 	rc = post_notice(site, li, e, "nonmember", subj.data, body.data);
 	buf_printf(&why, "sender %s is not a member", from);
 	set_outcome(out, "refused", why.data);

@@ -45,6 +45,15 @@ int post_notice(struct site *site, const struct list_info *li,
 		const struct spool_entry *e, const char *kind,
 		const char *subject, const char *body);
 
+/* Sends a notice about one object (group "held", id the held post) to
+ * e's envelope sender: once per object, never to robots, and at most max
+ * notices of that group per address a day (a flood of posts must not
+ * become a flood of notices).  0 or -1. */
+int post_notice_each(struct site *site, const struct list_info *li,
+		     const struct spool_entry *e, const char *group,
+		     long long id, long max, const char *subject,
+		     const char *body);
+
 /* Mail to LIST-owner: a copy to each owner.  Same return as above. */
 int owner_handle(struct site *site, const struct list_info *li,
 		 const struct spool_entry *e, const char *spool_name,

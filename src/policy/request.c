@@ -8,7 +8,6 @@
 #include "admin/members.h"
 #include "core/clock.h"
 #include "core/db.h"
-#include "core/fsutil.h"
 #include "core/log.h"
 #include "core/site.h"
 #include "core/token.h"
@@ -19,6 +18,7 @@
 #include "mail/content.h"
 #include "mail/header.h"
 #include "policy/hold.h"
+#include "policy/mailtext.h"
 #include "policy/moderation.h"
 #include "policy/post.h"
 #include "policy/reply_parse.h"
@@ -26,145 +26,65 @@
 #include "policy/robots.h"
 
 #define MAX_COMMANDS 20
-#define TEMPLATE_MAX 65536
-
-/* ---- templates ---- */
-
-struct mail_template {
-	const char *name, *text;
-};
-
-static const struct mail_template builtin[] = {
-	{ "help",
-	  "This is the address for commands to the {list} list at {domain}.\n"
-	  "{description}\n\n"
-	  "Write one command per line at the start of your message (or in\n"
-	  "the subject); the first line that is not a command ends them.\n\n"
-	  "  help, info            this text\n"
-	  "  subscribe [ADDRESS]   join the list (you confirm by mail)\n"
-	  "  unsubscribe [ADDRESS] leave the list (you confirm by mail)\n"
-	  "  set each              receive every post\n"
-	  "  set digest            receive digests\n"
-	  "  set nomail            receive nothing (and stay a member)\n"
-	  "  who                   the members (owners and moderators only)\n\n"
-	  "Posts go to {list}@{domain}; the owners are at\n"
-	  "{list}-owner@{domain}.\n" },
-	{ "welcome",
-	  "Welcome to the {list} list at {domain}, {address}.\n"
-	  "{description}\n\n"
-	  "Post by writing to {list}@{domain}.  To leave, send\n"
-	  "\"unsubscribe\" to {list}-request@{domain}.\n" },
-	{ "goodbye",
-	  "{address} has left the {list} list at {domain}.\n\n"
-	  "To join again, send \"subscribe\" to {list}-request@{domain}.\n" },
-};
-
-static void fill_template(const char *t, const struct site *site,
-			  const struct list_info *li, const char *address,
-			  struct buf *out)
-{
-	static const char *const keys[] = { "{list}", "{domain}", "{address}",
-					    "{description}" };
-	const char *vals[4];
-	size_t k;
-
-	vals[0] = li->name;
-	vals[1] = site->domain;
-	vals[2] = address ? address : "";
-	vals[3] = li->description;
-	while (*t) {
-		for (k = 0; k < ARRAY_SIZE(keys); k++)
-			if (!strncmp(t, keys[k], strlen(keys[k])))
-				break;
-		if (k < ARRAY_SIZE(keys)) {
-			buf_adds(out, vals[k]);
-			t += strlen(keys[k]);
-		} else {
-			buf_addc(out, *t++);
-		}
-	}
-}
-
-void request_template(const struct site *site, const struct list_info *li,
-		      const char *name, const char *address, struct buf *out)
-{
-	struct buf path = BUF_INIT, file = BUF_INIT, fname = BUF_INIT;
-	const char *text = "";
-	size_t i;
-
-	buf_printf(&fname, "mail/%s.txt", name);
-	path_join(&path, site->templates_dir, fname.data);
-	if (read_file(path.data, TEMPLATE_MAX, &file) == 0) {
-		text = file.data;
-	} else {
-		for (i = 0; i < ARRAY_SIZE(builtin); i++)
-			if (!strcmp(builtin[i].name, name))
-				text = builtin[i].text;
-	}
-	fill_template(text, site, li, address, out);
-	buf_release(&path);
-	buf_release(&file);
-	buf_release(&fname);
-}
 
 /* ---- sending ---- */
 
-/* A message from LIST-LOCAL (Reply-To the same when reply is set). */
-static int send_from(struct site *site, const struct list_info *li,
+/* A message from LIST-LOCAL (Reply-To the same when reply is set), the
+ * text of mail template `name` in the list's language. */
+static int send_text(struct site *site, const struct list_info *li,
 		     const char *local, int reply, const char *to,
-		     const char *subject, const char *body)
+		     const char *name, const struct mt_var *vars)
 {
-	struct buf from = BUF_INIT;
+	struct buf from = BUF_INIT, subj = BUF_INIT, body = BUF_INIT;
 	struct reply r;
 	int rc;
 
+	mailtext_render(site, li, name, vars, &subj, &body);
 	buf_printf(&from, "%s-%s", li->name, local);
 	memset(&r, 0, sizeof(r));
 	r.list = li->name;
 	r.from_local = from.data;
 	r.reply_to_local = reply ? from.data : NULL;
 	r.to = to;
-	r.subject = subject;
-	r.body = body;
+	r.subject = subj.data;
+	r.body = body.data;
 	rc = reply_queue(site, &r);
 	buf_release(&from);
+	buf_release(&subj);
+	buf_release(&body);
 	return rc;
 }
 
 struct owner_note {
 	struct site *site;
 	const struct list_info *li;
-	const char *subject, *body;
+	const char *name, *address;
 };
 
 static int note_owner(const char *owner, void *arg)
 {
 	const struct owner_note *n = arg;
+	const struct mt_var v[] = { { "address", n->address }, { NULL, NULL } };
 
-	return send_from(n->site, n->li, "owner", 0, owner, n->subject, n->body);
+	return send_text(n->site, n->li, "owner", 0, owner, n->name, v);
 }
 
-/* Tells the owners of a join or a leave, when the list wants that. */
+/* Tells the owners of a join or a leave (template owner_joined or
+ * owner_left), when the list wants that. */
 static int tell_owners(struct site *site, const struct list_info *li,
-		       const char *what, const char *address)
+		       const char *name, const char *address)
 {
 	struct list_rules r;
 	struct owner_note n;
-	struct buf subj = BUF_INIT, body = BUF_INIT;
 	int rc = list_rules_get(site->db, li->id, &r);
 
 	if (rc < 0 || !r.notify_owners)
 		return rc;
-	buf_printf(&subj, "%s: %s %s", li->name, address, what);
-	buf_printf(&body, "%s %s the %s list.\n", address, what, li->name);
 	n.site = site;
 	n.li = li;
-	n.subject = subj.data;
-	n.body = body.data;
-	rc = hold_each_moderator(site->db, li->id, 1, note_owner, &n);
-	buf_release(&subj);
-	buf_release(&body);
-	return rc;
+	n.name = name;
+	n.address = address;
+	return hold_each_moderator(site->db, li->id, 1, note_owner, &n);
 }
 
 /* ---- requests ---- */
@@ -244,33 +164,30 @@ static int ask_confirmation(struct site *site, const struct list_info *li,
 			    const char *kind, const char *address,
 			    const char *by, struct buf *resp)
 {
-	struct buf tok = BUF_INIT, local = BUF_INIT, body = BUF_INIT,
-		   subj = BUF_INIT;
+	struct buf tok = BUF_INIT, local = BUF_INIT, reply_to = BUF_INIT,
+		   name = BUF_INIT;
+	char days[32];
 	time_t exp = clock_now() + (time_t)site->confirm_days * 86400;
 	long long id = request_new(site->db, li->id, kind, address, by);
 	int rc = id < 0 ? -1 : token_create(site->db, "confirm", li->id, id,
 					    address, exp, &tok);
+	struct mt_var v[] = { { "address", address }, { "reply_to", NULL },
+			      { "days", days }, { "command", kind },
+			      { NULL, NULL } };
 
+	snprintf(days, sizeof(days), "%ld", site->confirm_days);
 	buf_printf(&local, "confirm%c%s", site->delimiter, tok.data);
-	buf_printf(&body, "Someone, perhaps you, asked to %s\n%s\n"
-		   "%s the %s list at %s.\n\nTo confirm, reply to this message; "
-		   "what you write does not\nmatter.  Replies go to:\n"
-		   "%s-%s@%s\n\nIf you did not ask for this, ignore this "
-		   "message: nothing\nwill change.  The request expires in %ld "
-		   "days.\n", kind, address, !strcmp(kind, "subscribe") ? "to" :
-		   "from", li->name, site->domain, li->name, local.data,
-		   site->domain, site->confirm_days);
-	buf_printf(&subj, "Please confirm: %s %s %s", kind, address, li->name);
+	buf_printf(&reply_to, "%s-%s@%s", li->name, local.data, site->domain);
+	v[1].value = reply_to.data;
+	buf_printf(&name, "confirm_%s", kind);
 	if (rc == 0)
-		rc = send_from(site, li, local.data, 1, address, subj.data,
-			       body.data);
+		rc = send_text(site, li, local.data, 1, address, name.data, v);
 	if (rc == 0)
-		buf_printf(resp, "%s %s: a confirmation request was sent to "
-			   "%s.\n", kind, address, address);
+		mailtext_render(site, li, "req_confirm_sent", v, NULL, resp);
 	buf_release(&tok);
 	buf_release(&local);
-	buf_release(&body);
-	buf_release(&subj);
+	buf_release(&reply_to);
+	buf_release(&name);
 	return rc;
 }
 
@@ -302,6 +219,16 @@ static int network_member(struct site *site, const struct list_info *li,
 	return rc < 0 ? -1 : rc == 0;
 }
 
+/* Appends the answer line `name` to the response. */
+static void say(struct cmd_ctx *c, const char *name, const char *address,
+		const char *extra)
+{
+	const struct mt_var v[] = { { "address", address }, { "command", extra },
+				    { "mode", extra }, { NULL, NULL } };
+
+	mailtext_render(c->site, c->li, name, v, NULL, &c->resp);
+}
+
 static int cmd_subscribe(struct cmd_ctx *c, const char *arg, int sub)
 {
 	const char *addr = *arg ? arg : c->from, *why = NULL;
@@ -310,14 +237,11 @@ static int cmd_subscribe(struct cmd_ctx *c, const char *arg, int sub)
 	int m, net;
 
 	if (!address_valid(addr, &why)) {
-		buf_printf(&c->resp, "%s: \"%s\" is not a usable address.\n",
-			   kind, addr);
+		say(c, "req_bad_address", addr, kind);
 		return 0;
 	}
 	if (sub && !strcmp(c->rules.subscription_policy, "closed")) {
-		buf_printf(&c->resp, "subscribe: %s is closed; the owners add "
-			   "members (%s-owner@%s).\n", c->li->name, c->li->name,
-			   c->site->domain);
+		say(c, "req_closed", addr, kind);
 		return 0;
 	}
 	m = member_role(c->site->db, c->li->id, addr, role);
@@ -325,12 +249,11 @@ static int cmd_subscribe(struct cmd_ctx *c, const char *arg, int sub)
 	if (m < 0 || net < 0)
 		return -1;
 	if (sub && m == 0)
-		buf_printf(&c->resp, "subscribe: %s is already a member.\n", addr);
+		say(c, "req_already_member", addr, kind);
 	else if (!sub && m == 1)
-		buf_printf(&c->resp, "unsubscribe: %s is not a member.\n", addr);
+		say(c, "req_not_member", addr, kind);
 	else if (!net)
-		buf_printf(&c->resp, "subscribe: %s must first be a member of "
-			   "the %s list.\n", addr, NETWORK_LIST);
+		say(c, "req_network_first", addr, kind);
 	else
 		return ask_confirmation(c->site, c->li, kind, addr,
 					*c->from ? c->from : c->e->sender,
@@ -345,8 +268,7 @@ static int cmd_set(struct cmd_ctx *c, const char *arg)
 
 	if (strcmp(arg, "each") && strcmp(arg, "digest") &&
 	    strcmp(arg, "nomail")) {
-		buf_printf(&c->resp, "set: use \"set each\", \"set digest\" or "
-			   "\"set nomail\".\n");
+		say(c, "set_usage", c->from, arg);
 		return 0;
 	}
 	st = db_prepare(c->site->db, "UPDATE subscriptions SET delivery = ? "
@@ -362,11 +284,11 @@ static int cmd_set(struct cmd_ctx *c, const char *arg)
 	if (rc != SQLITE_DONE)
 		return -1;
 	if (sqlite3_changes(c->site->db) == 0) {
-		buf_printf(&c->resp, "set %s: %s is not a member.\n", arg, c->from);
+		say(c, "set_not_member", c->from, arg);
 		return 0;
 	}
 	db_event(c->site->db, c->from, c->li->name, "set-delivery", arg);
-	buf_printf(&c->resp, "set %s: done for %s.\n", arg, c->from);
+	say(c, "set_done", c->from, arg);
 	return 0;
 }
 
@@ -385,11 +307,10 @@ static int cmd_who(struct cmd_ctx *c)
 	if (mod < 0)
 		return -1;
 	if (!mod) {
-		buf_printf(&c->resp, "who: only owners and moderators of %s may "
-			   "see its members.\n", c->li->name);
+		say(c, "who_refused", c->from, "who");
 		return 0;
 	}
-	buf_printf(&c->resp, "who: the members of %s:\n", c->li->name);
+	say(c, "who_header", c->from, "who");
 	return member_each(c->site->db, c->li->id, who_line, &c->resp);
 }
 
@@ -410,7 +331,7 @@ static int run_command(struct cmd_ctx *c, const char *line, size_t len)
 	snprintf(arg, sizeof(arg), "%.*s", (int)(len - a), line + a);
 	arg[strcspn(arg, " \t")] = '\0';
 	if (!strcmp(word, "help") || !strcmp(word, "info")) {
-		request_template(c->site, c->li, "help", c->from, &c->resp);
+		say(c, "help", c->from, word);
 		return 0;
 	}
 	if (!strcmp(word, "subscribe") || !strcmp(word, "unsubscribe"))
@@ -498,12 +419,27 @@ static int read_commands(struct cmd_ctx *c, const struct content *ct)
 	return rc;
 }
 
+/* A message without commands gets the help text, once a day. */
+static int answer_help(struct site *site, const struct list_info *li,
+		       const struct spool_entry *e, const char *from)
+{
+	const struct mt_var hv[] = { { "address", from }, { NULL, NULL } };
+	struct mt_var v[] = { { "help", NULL }, { NULL, NULL } };
+	struct buf help = BUF_INIT;
+	int rc;
+
+	mailtext_render(site, li, "help", hv, NULL, &help);
+	v[0].value = help.data;
+	rc = moderation_answer_text(site, li, e, NULL, "help", "nocommand", v);
+	buf_release(&help);
+	return rc;
+}
+
 int request_mail(struct site *site, const struct list_info *li,
 		 const struct spool_entry *e, struct outcome *out)
 {
 	const char *robot = robots_no_reply_reason(e->sender, e->msg,
 						   e->msg_len);
-	struct buf subj = BUF_INIT;
 	struct content ct;
 	struct cmd_ctx c;
 	int rc;
@@ -523,13 +459,12 @@ int request_mail(struct site *site, const struct list_info *li,
 	rc = list_rules_get(site->db, li->id, &c.rules);
 	if (rc == 0)
 		rc = read_commands(&c, &ct);
-	buf_printf(&subj, "Re: your message to %s-request", li->name);
 	if (rc == 0 && c.known) {
-		rc = moderation_answer(site, li, e, NULL, subj.data, c.resp.data);
+		const struct mt_var v[] = { { "results", c.resp.data },
+					    { NULL, NULL } };
+		rc = moderation_answer_text(site, li, e, NULL, NULL, "answer", v);
 	} else if (rc == 0) {
-		buf_printf(&c.resp, "Your message contained no command.\n\n");
-		request_template(site, li, "help", c.from, &c.resp);
-		rc = moderation_answer(site, li, e, "help", subj.data, c.resp.data);
+		rc = answer_help(site, li, e, c.from);
 	}
 	if (rc == 0) {
 		out->what = "answered";
@@ -537,7 +472,6 @@ int request_mail(struct site *site, const struct list_info *li,
 	}
 	content_release(&ct);
 	buf_release(&c.resp);
-	buf_release(&subj);
 	return rc;
 }
 
@@ -550,63 +484,78 @@ static void set_out(struct outcome *out, const char *what, const char *why)
 	buf_adds(&out->reason, why);
 }
 
+/* Answers the sender of e with template `name` (an address of theirs
+ * checked by the caller when `to` is set). */
 static int answer(struct site *site, const struct list_info *li,
-		  const struct spool_entry *e, const char *limit,
-		  const char *text)
+		  const struct spool_entry *e, const char *to,
+		  const char *limit, const char *name, const char *address)
 {
-	struct buf subj = BUF_INIT;
+	const struct mt_var v[] = { { "address", address }, { NULL, NULL } };
+
+	return moderation_answer_text(site, li, e, to, limit, name, v);
+}
+
+/* One message telling address why its subscription cannot be done. */
+static int tell_failed(struct site *site, const struct list_info *li,
+		       const char *address, const char *why_name)
+{
+	struct mt_var v[] = { { "address", address }, { "why", NULL },
+			      { NULL, NULL } };
+	struct buf why = BUF_INIT;
 	int rc;
 
-	buf_printf(&subj, "Your request to %s", li->name);
-	rc = moderation_answer(site, li, e, limit, subj.data, text);
-	buf_release(&subj);
+	mailtext_render(site, li, why_name, v, NULL, &why);
+	v[1].value = why.data;
+	rc = send_text(site, li, "owner", 0, address, "sub_failed", v);
+	buf_release(&why);
 	return rc;
 }
 
+/* Subscribes rq->address: 0 when joined (welcome sent, owners told), 1
+ * when it can no longer be done (the person is told why, in one
+ * message, and why_name says which reason), -1 on error. */
 static int join(struct site *site, const struct list_info *li,
-		const struct request_row *rq, const char *actor)
+		const struct request_row *rq, const char *actor,
+		const char **why_name)
 {
-	struct buf err = BUF_INIT, body = BUF_INIT, subj = BUF_INIT;
+	const struct mt_var v[] = { { "address", rq->address }, { NULL, NULL } };
+	struct buf err = BUF_INIT;
 	int rc = member_add_tx(site, li, rq->address, "", "member", &err);
 
-	if (rc == -2 || rc == 1)
+	if (rc == -2 || rc == 1) {
 		log_info("request: %s not added to %s: %s", rq->address,
 			 li->name, err.data);
-	if (rc == 0) {
-		request_template(site, li, "welcome", rq->address, &body);
-		buf_printf(&subj, "Welcome to %s", li->name);
-		rc = send_from(site, li, "owner", 0, rq->address, subj.data,
-			       body.data);
+		*why_name = rc == -2 ? "why_not_in_network" : "why_already_member";
+		rc = tell_failed(site, li, rq->address, *why_name);
+		buf_release(&err);
+		return rc < 0 ? -1 : 1;
 	}
 	if (rc == 0)
-		rc = tell_owners(site, li, "joined", rq->address);
+		rc = send_text(site, li, "owner", 0, rq->address, "welcome", v);
+	if (rc == 0)
+		rc = tell_owners(site, li, "owner_joined", rq->address);
 	if (rc == 0)
 		db_event(site->db, actor, li->name, "subscribe", rq->address);
 	buf_release(&err);
-	buf_release(&body);
-	buf_release(&subj);
-	return rc < -1 || rc == 1 ? 0 : rc;
+	return rc;
 }
 
 static int leave(struct site *site, const struct list_info *li,
 		 const struct request_row *rq, const char *actor)
 {
-	struct buf body = BUF_INIT, subj = BUF_INIT;
+	const struct mt_var v[] = { { "address", rq->address }, { NULL, NULL } };
 	int rc = member_remove_tx(site, li, rq->address);
 
-	if (rc == 0) {
-		request_template(site, li, "goodbye", rq->address, &body);
-		buf_printf(&subj, "You have left %s", li->name);
-		rc = send_from(site, li, "owner", 0, rq->address, subj.data,
-			       body.data);
-	}
+	if (rc == 1)	/* removed meanwhile: say so rather than nothing */
+		return send_text(site, li, "owner", 0, rq->address,
+				 "unsub_not_member", v);
 	if (rc == 0)
-		rc = tell_owners(site, li, "left", rq->address);
+		rc = send_text(site, li, "owner", 0, rq->address, "goodbye", v);
+	if (rc == 0)
+		rc = tell_owners(site, li, "owner_left", rq->address);
 	if (rc == 0)
 		db_event(site->db, actor, li->name, "unsubscribe", rq->address);
-	buf_release(&body);
-	buf_release(&subj);
-	return rc == 1 ? 0 : rc;
+	return rc;
 }
 
 struct approval_note {
@@ -619,29 +568,22 @@ static int ask_owner(const char *owner, void *arg)
 {
 	const struct approval_note *n = arg;
 	struct site *site = n->site;
-	struct buf tok = BUF_INIT, local = BUF_INIT, body = BUF_INIT,
-		   subj = BUF_INIT;
+	struct buf tok = BUF_INIT, local = BUF_INIT, reply_to = BUF_INIT;
 	time_t exp = clock_now() + (time_t)site->hold_days * 86400;
 	int rc = token_create(site->db, "approve", n->li->id, n->rq->id, owner,
 			      exp, &tok);
+	struct mt_var v[] = { { "address", n->rq->address },
+			      { "reply_to", NULL }, { NULL, NULL } };
 
 	buf_printf(&local, "moderate%c%s", site->delimiter, tok.data);
-	buf_printf(&body, "Subscription request for %s@%s\n\n%s asks to join "
-		   "the list and has confirmed\nthe address.\n\nTo approve, "
-		   "reply to this message: an empty reply approves.\nTo refuse, "
-		   "reply with the word \"reject\" as the first word of\nyour "
-		   "text, optionally followed by a reason.  Replies go to:\n"
-		   "%s-%s@%s\n", n->li->name, site->domain, n->rq->address,
-		   n->li->name, local.data, site->domain);
-	buf_printf(&subj, "%s: approve subscription of %s?", n->li->name,
-		   n->rq->address);
+	buf_printf(&reply_to, "%s-%s@%s", n->li->name, local.data,
+		   site->domain);
+	v[1].value = reply_to.data;
 	if (rc == 0)
-		rc = send_from(site, n->li, local.data, 1, owner, subj.data,
-			       body.data);
+		rc = send_text(site, n->li, local.data, 1, owner, "sub_approve", v);
 	buf_release(&tok);
 	buf_release(&local);
-	buf_release(&body);
-	buf_release(&subj);
+	buf_release(&reply_to);
 	return rc;
 }
 
@@ -651,17 +593,21 @@ static int confirmed(struct site *site, const struct list_info *li,
 {
 	struct list_rules r;
 	struct approval_note n;
+	const char *why = NULL;
 	int rc = list_rules_get(site->db, li->id, &r);
 
 	if (rc == 0 && !strcmp(rq->kind, "unsubscribe")) {
 		rc = leave(site, li, rq, rq->address);
 		set_out(out, "answered", "unsubscribe confirmed");
 	} else if (rc == 0 && !strcmp(r.subscription_policy, "open")) {
-		rc = join(site, li, rq, rq->address);
-		set_out(out, "answered", "subscribe confirmed");
+		rc = join(site, li, rq, rq->address, &why);
+		set_out(out, "answered", rc == 1 ? "subscribe confirmed; could "
+			"not be completed" : "subscribe confirmed");
+		if (rc == 1)
+			return request_set(site->db, rq->id, "refused", "confer");
 	} else if (rc == 0 && !strcmp(r.subscription_policy, "closed")) {
-		rc = answer(site, li, e, NULL, "Subscriptions to this list are "
-			    "now closed; nothing was done.\n");
+		rc = answer(site, li, e, rq->address, NULL, "conf_closed",
+			    rq->address);
 		set_out(out, "refused", "subscriptions closed");
 		return rc == 0 ? request_set(site->db, rq->id, "refused", NULL) : rc;
 	} else if (rc == 0) {
@@ -670,9 +616,8 @@ static int confirmed(struct site *site, const struct list_info *li,
 		n.rq = rq;
 		rc = hold_each_moderator(site->db, li->id, 1, ask_owner, &n);
 		if (rc == 0)
-			rc = answer(site, li, e, NULL, "Thank you: your address is "
-				    "confirmed.  An owner of the list will now\n"
-				    "decide on your subscription.\n");
+			rc = answer(site, li, e, rq->address, NULL,
+				    "conf_wait_owner", rq->address);
 		set_out(out, "answered", "subscribe confirmed; owner approval "
 			"asked");
 		return rc == 0 ? request_set(site->db, rq->id, "approving",
@@ -712,22 +657,19 @@ int request_confirm_mail(struct site *site, const struct list_info *li,
 		return -1;
 	if (rc == 1 || row.list_id != li->id) {
 		set_out(out, "refused", "unknown token");
-		return answer(site, li, e, "badconfirm", "This confirmation "
-			      "address is not valid; nothing was done.\n");
+		return answer(site, li, e, NULL, "badconfirm", "conf_bad_token",
+			      "");
 	}
 	if (!from_matches(e, row.address)) {
 		set_out(out, "refused", "confirmation from another address");
-		return answer(site, li, e, "badconfirm", "This confirmation was "
-			      "sent to another address and must come from\n"
-			      "there; nothing was done.\n");
+		return answer(site, li, e, NULL, "badconfirm",
+			      "conf_wrong_address", row.address);
 	}
 	if (row.used || clock_now() > row.expires) {
 		set_out(out, "refused", row.used ? "token already used" :
 			"token expired");
-		return answer(site, li, e, NULL, row.used ? "This request was "
-			      "already confirmed; nothing more was done.\n" :
-			      "This request has expired; nothing was done.  "
-			      "Please ask again.\n");
+		return answer(site, li, e, row.address, NULL, row.used ?
+			      "conf_used" : "conf_expired", row.address);
 	}
 	rc = request_load(site->db, row.target, &rq);
 	if (rc == 0 && strcmp(rq.state, "confirming"))
@@ -743,19 +685,84 @@ int request_confirm_mail(struct site *site, const struct list_info *li,
 
 /* ---- owner approval ---- */
 
+/* Answers to the owner go to their From: address (checked against the
+ * list's owners), never to the envelope sender. */
 static int approve_decided(struct site *site, const struct list_info *li,
-			   const struct spool_entry *e,
+			   const struct spool_entry *e, const char *owner,
 			   const struct request_row *rq, struct outcome *out)
 {
-	struct buf text = BUF_INIT;
+	struct buf state = BUF_INIT, name = BUF_INIT;
+	const char *who = rq->decided_by[0] ? rq->decided_by : "confer";
 	int rc;
 
-	buf_printf(&text, "The subscription of %s was already decided (%s) by "
-		   "%s.\nNothing more was done.\n", rq->address, rq->state,
-		   rq->decided_by[0] ? rq->decided_by : "someone");
-	rc = answer(site, li, e, NULL, text.data);
+	buf_printf(&name, "state_%s", rq->state);
+	mailtext_render(site, li, name.data, NULL, NULL, &state);
+	if (!state.len)
+		buf_adds(&state, rq->state);
+	{
+		const struct mt_var v[] = { { "address", rq->address },
+			{ "state", state.data }, { "who", who }, { NULL, NULL } };
+		rc = moderation_answer_text(site, li, e, owner, NULL,
+					    "sub_decided", v);
+	}
 	set_out(out, "answered", "request already decided");
-	buf_release(&text);
+	buf_release(&state);
+	buf_release(&name);
+	return rc;
+}
+
+/* The owner approves: the person joins, or is told why they cannot
+ * (and the owner is told so too). */
+static int owner_approves(struct site *site, const struct list_info *li,
+			  const struct spool_entry *e,
+			  const struct request_row *rq, const char *owner)
+{
+	const char *why_name = NULL;
+	struct buf why = BUF_INIT;
+	int rc = join(site, li, rq, owner, &why_name);
+
+	if (rc == 0)
+		rc = request_set(site->db, rq->id, "done", owner);
+	if (rc == 0)
+		return answer(site, li, e, owner, NULL, "sub_approved_mod",
+			      rq->address);
+	if (rc == 1) {
+		struct mt_var v[] = { { "address", rq->address },
+				      { "why", NULL }, { NULL, NULL } };
+		mailtext_render(site, li, why_name, v, NULL, &why);
+		v[1].value = why.data;
+		rc = request_set(site->db, rq->id, "refused", "confer");
+		if (rc == 0)
+			rc = moderation_answer_text(site, li, e, owner, NULL,
+						    "sub_failed_mod", v);
+	}
+	buf_release(&why);
+	return rc;
+}
+
+static int owner_refuses(struct site *site, const struct list_info *li,
+			 const struct spool_entry *e,
+			 const struct request_row *rq, const char *owner,
+			 enum mod_command cmd, const char *reason)
+{
+	struct buf none = BUF_INIT;
+	int rc = 0;
+
+	db_event(site->db, owner, li->name, "subscribe-refused", rq->address);
+	mailtext_render(site, li, "none_given", NULL, NULL, &none);
+	if (cmd == MOD_REJECT) {
+		const struct mt_var v[] = { { "address", rq->address },
+			{ "reason", *reason ? reason : none.data },
+			{ NULL, NULL } };
+		rc = send_text(site, li, "owner", 0, rq->address, "sub_refused",
+			       v);
+	}
+	if (rc == 0)
+		rc = request_set(site->db, rq->id, "refused", owner);
+	if (rc == 0)
+		rc = answer(site, li, e, owner, NULL, "sub_refused_mod",
+			    rq->address);
+	buf_release(&none);
 	return rc;
 }
 
@@ -764,37 +771,19 @@ static int owner_decides(struct site *site, const struct list_info *li,
 			 const struct request_row *rq, const char *owner,
 			 struct outcome *out)
 {
-	struct buf reason = BUF_INIT, text = BUF_INIT, subj = BUF_INIT;
+	struct buf reason = BUF_INIT;
 	enum mod_command cmd = modreply_parse(e->msg, e->msg_len, &reason);
 	int rc = token_use(site->db, token);
 
 	if (rc == 0)
 		rc = token_retire(site->db, "approve", rq->id);
-	if (rc == 0 && cmd == MOD_APPROVE) {
-		rc = join(site, li, rq, owner);
-		buf_printf(&text, "Approved: %s is now a member of %s.\n",
-			   rq->address, li->name);
-	} else if (rc == 0) {
-		db_event(site->db, owner, li->name, "subscribe-refused",
-			 rq->address);
-		buf_printf(&text, "Refused: %s was not subscribed to %s.\n",
-			   rq->address, li->name);
-		buf_printf(&subj, "Subscription to %s refused", li->name);
-		if (cmd == MOD_REJECT)
-			rc = send_from(site, li, "owner", 0, rq->address, subj.data,
-				       reason.len ? reason.data :
-				       "The list owners refused your subscription.\n");
-	}
-	if (rc == 0)
-		rc = request_set(site->db, rq->id, cmd == MOD_APPROVE ? "done" :
-				 "refused", owner);
-	if (rc == 0)
-		rc = answer(site, li, e, NULL, text.data);
+	if (rc == 0 && cmd == MOD_APPROVE)
+		rc = owner_approves(site, li, e, rq, owner);
+	else if (rc == 0)
+		rc = owner_refuses(site, li, e, rq, owner, cmd, reason.data);
 	set_out(out, "moderated", cmd == MOD_APPROVE ? "subscription approved" :
 		"subscription refused");
 	buf_release(&reason);
-	buf_release(&text);
-	buf_release(&subj);
 	return rc;
 }
 
@@ -811,14 +800,14 @@ int request_approval_mail(struct site *site, const struct list_info *li,
 	rc = owner < 0 ? -1 : request_load(site->db, row->target, &rq);
 	if (rc == 0 && owner != 1) {
 		set_out(out, "refused", "not from an owner");
-		rc = answer(site, li, e, "modrefused", "Only an owner of the list "
-			    "can approve subscriptions; nothing was done.\n");
+		rc = answer(site, li, e, NULL, "modrefused", "sub_not_owner",
+			    from.data);
 	} else if (rc == 0 && (row->used || strcmp(rq.state, "approving"))) {
-		rc = approve_decided(site, li, e, &rq, out);
+		rc = approve_decided(site, li, e, from.data, &rq, out);
 	} else if (rc == 0 && clock_now() > row->expires) {
 		set_out(out, "refused", "token expired");
-		rc = answer(site, li, e, NULL, "This request has expired; nothing "
-			    "was done.\n");
+		rc = answer(site, li, e, from.data, NULL, "mod_expired",
+			    rq.address);
 	} else if (rc == 0) {
 		rc = owner_decides(site, li, e, token, &rq, from.data, out);
 	}

@@ -34,10 +34,4 @@ int request_approval_mail(struct site *site, const struct list_info *li,
 /* Expires requests nobody confirmed or approved in time.  0 or -1. */
 int request_tick(struct site *site);
 
-/* The text of a mail template (site templates_dir/mail/NAME.txt, else the
- * built-in one) with {list}, {domain}, {address}, {description} filled
- * in, appended to out. */
-void request_template(const struct site *site, const struct list_info *li,
-		      const char *name, const char *address, struct buf *out);
-
 #endif

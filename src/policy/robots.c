@@ -124,3 +124,28 @@ int robots_reply_allowed(sqlite3 *db, const char *address, const char *kind)
 		return -1;
 	return sqlite3_changes(db) == 1;
 }
+
+int robots_reply_quota(sqlite3 *db, const char *address, const char *kind,
+		       const char *group, long max)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM replies WHERE "
+		"address = ?1 AND day = ?2 AND substr(kind, 1, length(?3) + 1) = "
+		"?3 || ':'");
+	long long n = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, address);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(clock_now() / 86400));
+	db_bind_text(st, 3, group);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	if (n >= max)
+		return 0;
+	return robots_reply_allowed(db, address, kind);
+}

@@ -26,4 +26,11 @@ const char *robots_automatic_reason(const char *sender, const char *msg,
  * sent, -1 on a database error. */
 int robots_reply_allowed(sqlite3 *db, const char *address, const char *kind);
 
+/* Like robots_reply_allowed for a kind "GROUP:KEY" (one notice per
+ * object, e.g. "held:12"), but also refuses (0) once address had `max`
+ * replies of that group today, so that a flood of mail does not become a
+ * flood of notices.  1, 0 or -1. */
+int robots_reply_quota(sqlite3 *db, const char *address, const char *kind,
+		       const char *group, long max);
+
 #endif

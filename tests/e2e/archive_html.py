@@ -99,6 +99,16 @@ def parse_page(path):
     return b.root
 
 
+def day_pages(month_path):
+    """The day pages (MONTH/DD.html) a month page links to."""
+    month_path = pathlib.Path(month_path)
+    if not month_path.exists():
+        return []
+    ol = parse_page(month_path).find("ol", "days")
+    return [month_path.parent / a.attrs.get("href")
+            for a in (ol.find_all("a") if ol is not None else [])]
+
+
 def list_page(path):
     """A list's index.html: {"count": N, "threads_count": M,
     "threads": [(href, subject)], "months": [href]}."""
@@ -118,14 +128,21 @@ def list_page(path):
     # the front page shows the most recent threads; every thread is on the
     # page of each month it was active in
     seen = {h for h, s in threads}
+    ldir = pathlib.Path(path).parent
     for month in months:
-        mp = pathlib.Path(path).parent / month
-        mol = parse_page(mp).find("ol", "threads") if mp.exists() else None
-        for li in (mol.find_all("li") if mol is not None else []):
-            a = li.find("a", "subject")
-            if a is not None and a.attrs.get("href") not in seen:
-                seen.add(a.attrs.get("href"))
-                threads.append((a.attrs.get("href"), a.text()))
+        for dp in day_pages(ldir / month):
+            mol = parse_page(dp).find("ol", "threads")
+            for li in (mol.find_all("li") if mol is not None else []):
+                a = li.find("a", "subject")
+                href = a.attrs.get("href") if a is not None else None
+                if href is None:
+                    continue
+                # day pages are one folder below the list
+                href = str((dp.parent / href).resolve().relative_to(
+                    ldir.resolve()))
+                if href not in seen:
+                    seen.add(href)
+                    threads.append((href, a.text()))
     return {"count": int(m.group(1)) if m else None,
             "threads_count": int(m.group(2)) if m else None,
             "threads": threads, "months": months, "doc": doc}
@@ -206,18 +223,18 @@ def archive_threads(list_dir):
     hrefs = [h for h, subject in lp["threads"]]
     lp["listed"] = len(hrefs)
     seen = {(list_dir / h).resolve() for h in hrefs}
-    for mhref in lp["months"]:
-        mpath = list_dir / mhref
-        if not mpath.exists():
+    msgs = [msg for mhref in lp["months"]
+            for dpath in day_pages(list_dir / mhref)
+            for msg in _local_targets(dpath, parse_page(dpath),
+                                      list_dir / "msg")]
+    for msg in msgs:
+        mp = message_page(msg)
+        if not mp["thread_url"]:
             continue
-        for msg in _local_targets(mpath, parse_page(mpath), list_dir / "msg"):
-            mp = message_page(msg)
-            if not mp["thread_url"]:
-                continue
-            t = (msg.parent / mp["thread_url"]).resolve()
-            if t not in seen:
-                seen.add(t)
-                hrefs.append("thread/" + t.name)
+        t = (msg.parent / mp["thread_url"]).resolve()
+        if t not in seen:
+            seen.add(t)
+            hrefs.append("thread/" + t.name)
     out = []
     lp["wrong_thread_links"] = []
     for href in hrefs:

@@ -274,6 +274,9 @@ def test_auto_submitted_no_gets_reply(site, members):
 
 
 def test_one_reply_per_address_per_day(site, members):
+    # refusals are limited to one a day; a held post's notice is per post
+    # (test_70_moderation)
+    site.ok("list", "set", "network", "nonmember_posts", "reject")
     for i in range(3):
         site.post(make_message(frm="mallory@example.net",
                                subject="attempt %d" % i),
@@ -297,6 +300,7 @@ def test_one_reply_per_address_per_day(site, members):
 
 
 def test_reply_limit_is_per_address(site, members):
+    site.ok("list", "set", "network", "nonmember_posts", "reject")
     for who in ("x@example.net", "y@example.net", "X@Example.NET"):
         site.post(make_message(frm=who), sender=who)
     site.run_once()

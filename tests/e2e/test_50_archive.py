@@ -156,8 +156,11 @@ def test_month_pages_by_time_of_receipt(posters):
         p.name for p in ldir.iterdir())
     assert not (ldir / "2019-07.html").exists()
     month = parse_page(ldir / "2021-03.html")
-    hrefs = [a.attrs.get("href") for a in month.find_all("a")]
-    assert "msg/%s.html" % dec[0]["reason"].split()[-1] in hrefs
+    assert "2021-03/15.html" in [a.attrs.get("href")
+                                 for a in month.find_all("a")]
+    day = parse_page(ldir / "2021-03" / "15.html")
+    hrefs = [a.attrs.get("href") for a in day.find_all("a")]
+    assert "../msg/%s.html" % dec[0]["reason"].split()[-1] in hrefs
     assert "2021-03.html" in list_page(ldir / "index.html")["months"]
 
 

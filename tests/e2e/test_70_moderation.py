@@ -429,3 +429,137 @@ def test_help_texts():
     p = subprocess.run([CONFER_BIN, "--help"], stdout=subprocess.PIPE,
                        env=base_env())
     assert b"mod " in p.stdout and b"log " in p.stdout
+
+
+# --- the waiting notice, once per held post ------------------------------------
+
+def waiting_notices(site, who=POSTER):
+    return [raw for env, raw in to(site, who)
+            if "waiting for a moderator" in text_of(raw)]
+
+
+def test_sender_told_once_per_held_post(msite):
+    hold_one(msite, subject="first")
+    hold_one(msite, subject="second")
+    notices = waiting_notices(msite)
+    assert len(notices) == 2, "each held post gets its own notice"
+    assert '"first"' in text_of(notices[0])
+    assert '"second"' in text_of(notices[1])
+    # deciding sends no second waiting notice
+    msite.ok("mod", "approve", "1")
+    msite.run_once()
+    assert len(waiting_notices(msite)) == 2
+
+
+def test_waiting_notices_limited_per_day(msite):
+    msite.set_setting("notify_sender_max", "2")
+    for i in range(4):
+        hold_one(msite, subject="flood %d" % i)
+    assert held_ids(msite) == [1, 2, 3, 4], "every post is held"
+    assert len(waiting_notices(msite)) == 2
+    tomorrow = {"CONFER_NOW": "+%d" % 86400}
+    msite.post(make_message(frm=POSTER, subject="next day"), sender=POSTER,
+               env=tomorrow)
+    rc, dec, err = msite.run_once(env=tomorrow)
+    assert outcomes(dec) == ["held"], err
+    assert len(waiting_notices(msite)) == 3
+
+
+@pytest.mark.parametrize("headers,sender", [
+    ([("List-Id", "other <other.example.net>")], POSTER),
+    ([("Precedence", "list")], POSTER),
+    ([], ""),
+])
+def test_no_waiting_notice_to_list_mail_or_null_sender(msite, headers, sender):
+    msg = make_message(frm=POSTER, subject="from a list", headers=headers)
+    msite.post(msg, sender=sender)
+    rc, dec, err = msite.run_once()
+    assert outcomes(dec) in (["held"], ["discarded"]), err
+    assert [d for env, d in msite.deliveries() if env["mail_from"] == ""
+            and "-moderate+" not in str(parse(d)["From"])] == []
+
+
+# --- the moderator's answers go to From:, not to the envelope sender ------------
+
+FORGER = "forger@example.net"
+
+
+def test_confirmation_goes_to_from_not_envelope(msite):
+    msg = hold_one(msite)
+    addr, _ = mod_token(msite)
+    dec, err = reply(msite, "gmail_alternative.eml", "", addr=addr,
+                     sender=FORGER)
+    assert outcomes(dec) == ["moderated"], err
+    assert len(list_copies(msite, msgid_of(msg))) >= 1
+    assert to(msite, FORGER) == [], "an answer went to the envelope sender"
+    assert [raw for env, raw in to(msite, MOD) if "Approved" in text_of(raw)]
+    # used again: "already decided" goes to From: too
+    dec, err = reply(msite, "gmail_alternative.eml", "", addr=addr,
+                     sender=FORGER)
+    assert outcomes(dec) == ["answered"], err
+    assert to(msite, FORGER) == []
+    assert "already approved" in text_of(to(msite, MOD)[-1][1])
+
+
+def test_expired_token_answer_goes_to_from(msite):
+    hold_one(msite)
+    addr, _ = mod_token(msite)
+    later = {"CONFER_NOW": "+%d" % (15 * 86400)}
+    dec, err = reply(msite, "thunderbird_fr_8bit.eml", "", addr=addr,
+                     sender=FORGER, env=later)
+    assert outcomes(dec) == ["refused"], err
+    assert to(msite, FORGER) == []
+    assert any("expired" in text_of(raw) for env, raw in to(msite, MOD))
+
+
+# --- the list's language -----------------------------------------------------------
+
+def test_french_list_texts(msite):
+    msite.ok("list", "set", "network", "language", "fr")
+    assert "language: fr" in msite.ok("list", "show", "network")
+    msg = hold_one(msite, subject="Question")
+    (env, raw), = to(msite, POSTER)
+    assert "attend la décision d’un modérateur" in text_of(raw)
+    assert parse(raw)["Subject"] == "Votre message à network attend un modérateur"
+    env, note = notifications(msite, MOD)[-1]
+    assert "Demande de modération" in text_of(note)
+    assert "reject" in text_of(note) and "discard" in text_of(note)
+    addr = token_address(note)
+    assert addr.encode() in note, "the token address is whole"
+    dec, err = reply(msite, "thunderbird_fr_8bit.eml", "", addr=addr)
+    assert outcomes(dec) == ["moderated"], err
+    assert len(list_copies(msite, msgid_of(msg))) >= 1
+    assert any("Accepté" in text_of(raw) for env, raw in to(msite, MOD))
+
+
+def test_spanish_list_rejection(msite):
+    msite.ok("list", "set", "network", "language", "es")
+    hold_one(msite)
+    dec, err = reply(msite, "gmail_alternative.eml", "reject fuera de tema")
+    assert outcomes(dec) == ["moderated"], err
+    told = [raw for env, raw in to(msite, POSTER)
+            if "no ha sido aceptado" in text_of(raw)]
+    assert len(told) == 1 and "fuera de tema" in text_of(told[0])
+    assert any("Rechazado" in text_of(raw) for env, raw in to(msite, MOD))
+
+
+def test_list_language_must_be_known(msite):
+    rc, out, err = msite.confer("list", "set", "network", "language", "de")
+    assert rc == 65 and "en|fr|es" in err
+
+
+def test_site_template_per_language(msite):
+    tdir = msite.dir / "templates" / "mail"
+    tdir.mkdir(parents=True)
+    (tdir / "held.fr.txt").write_text(
+        "Subject: En attente : {subject}\n\nPatience, {list} !\n")
+    (tdir / "held.txt").write_text("Please wait for {list}.\n")
+    hold_one(msite, subject="one")
+    (env, raw), = to(msite, POSTER)
+    assert text_of(raw) == "Please wait for network."
+    assert parse(raw)["Subject"] == "Message to network awaits a moderator"
+    msite.ok("list", "set", "network", "language", "fr")
+    hold_one(msite, subject="deux")
+    env, raw = to(msite, POSTER)[-1]
+    assert text_of(raw) == "Patience, network !"
+    assert parse(raw)["Subject"] == "En attente : deux"

@@ -223,3 +223,102 @@ def test_welcome_template_can_be_changed(rsite):
     reply_fixture(rsite, "gmail_alternative.eml", NEWBIE, addr)
     assert any("Bienvenue sur network, %s !" % NEWBIE in text_of(raw)
                for env, raw in to(rsite, NEWBIE))
+
+
+# --- a subscription that can no longer be completed ---------------------------
+
+def dev_request(site):
+    """NEWBIE, a network member, asks to join the sub-list dev and
+    confirms; returns the owner's approval request."""
+    site.add_member(NEWBIE)
+    site.ok("list", "create", "dev")
+    site.add_member(OWNER, "dev", role="owner")
+    request(site, "subscribe\n", rcpt="dev-request@" + DOMAIN)
+    addr, raw = confirmation(site)
+    assert addr.startswith("dev-confirm+")
+    return addr
+
+
+def test_approved_subscription_that_cannot_complete_tells_person(rsite):
+    addr = dev_request(rsite)
+    reply_fixture(rsite, "gmail_alternative.eml", NEWBIE, addr)
+    (env, note), = notifications(rsite, OWNER)
+    rsite.ok("member", "remove", "network", NEWBIE)   # left meanwhile
+    before = len(to(rsite, NEWBIE))
+    dec, err = reply_fixture(rsite, "outlook_html_only.eml", OWNER,
+                             token_address(note), "")
+    assert outcomes(dec) == ["moderated"], err
+    assert NEWBIE not in members(rsite, "dev")
+    told = to(rsite, NEWBIE)[before:]
+    assert len(told) == 1, "one clear message"
+    text = text_of(told[0][1])
+    assert "could not be completed" in text
+    assert "no longer a member of the network list" in text
+    assert not any("Welcome" in str(parse(raw)["Subject"])
+                   for env, raw in told)
+    owner_text = text_of(to(rsite, OWNER)[-1][1])
+    assert "could not be completed" in owner_text and NEWBIE in owner_text
+
+
+def test_confirmed_subscription_that_cannot_complete_tells_person(rsite):
+    addr = dev_request(rsite)
+    rsite.ok("list", "set", "dev", "subscription_policy", "open")
+    rsite.ok("member", "remove", "network", NEWBIE)
+    before = len(to(rsite, NEWBIE))
+    dec, err = reply_fixture(rsite, "gmail_alternative.eml", NEWBIE, addr)
+    assert outcomes(dec) == ["answered"], err
+    assert "could not be completed" in dec[0]["reason"]
+    told = to(rsite, NEWBIE)[before:]
+    assert len(told) == 1
+    assert "could not be completed" in text_of(told[0][1])
+    assert NEWBIE not in members(rsite, "dev")
+
+
+def test_owner_answer_goes_to_from_not_envelope(rsite):
+    request(rsite, "subscribe\n")
+    addr, raw = confirmation(rsite)
+    reply_fixture(rsite, "gmail_alternative.eml", NEWBIE, addr)
+    (env, note), = notifications(rsite, OWNER)
+    forger = "forger@example.net"
+    rsite.post(from_fixture("mutt_signed_bottom.eml", OWNER,
+                            token_address(note), "", subject="confirm"),
+               token_address(note), sender=forger)
+    rc, dec, err = rsite.run_once()
+    assert outcomes(dec) == ["moderated"], err
+    assert NEWBIE in members(rsite)
+    assert to(rsite, forger) == []
+    assert any("Approved" in text_of(raw) for env, raw in to(rsite, OWNER))
+
+
+# --- the list's language --------------------------------------------------------
+
+@pytest.mark.parametrize("lang,words", [
+    ("fr", ["Cette adresse reçoit les commandes", "s’abonner",
+            "ne contenait aucune commande"]),
+    ("es", ["Esta es la dirección de comandos", "suscribirse",
+            "no contenía ningún comando"]),
+])
+def test_help_in_list_language(rsite, lang, words):
+    rsite.ok("list", "set", "network", "language", lang)
+    request(rsite, "hola / bonjour\n")
+    (env, raw), = to(rsite, NEWBIE)
+    for w in words:
+        assert w in text_of(raw)
+
+
+def test_french_subscription_round(rsite):
+    rsite.ok("list", "set", "network", "language", "fr")
+    rsite.ok("list", "set", "network", "subscription_policy", "open")
+    request(rsite, "subscribe\n")
+    msgs = to(rsite, NEWBIE)
+    assert any("une demande de confirmation a été envoyée" in text_of(raw)
+               for env, raw in msgs)
+    addr, raw = confirmation(rsite)
+    assert "Confirmation demandée" in str(parse(raw)["Subject"])
+    assert addr.encode() in raw
+    reply_fixture(rsite, "thunderbird_fr_8bit.eml", NEWBIE, addr)
+    assert NEWBIE in members(rsite)
+    assert any(str(parse(raw)["Subject"]) == "Bienvenue sur la liste network"
+               for env, raw in to(rsite, NEWBIE))
+    assert any("a rejoint la liste" in text_of(raw)
+               for env, raw in to(rsite, OWNER))

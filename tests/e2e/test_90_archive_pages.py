@@ -13,7 +13,8 @@ import xml.etree.ElementTree as ET
 import html5lib
 import pytest
 
-from archive_html import archive_threads, message_page, parse_page
+from archive_html import (archive_threads, day_pages, message_page,
+                          parse_page)
 from conftest import CORPUS, DOMAIN, init_site, make_message, Site
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -150,8 +151,9 @@ def test_list_front_page_and_months(forum):
     assert set(lp["months"]) == {"2024-01.html", "2024-02.html"}
     budget = [h for h, ids in threads if len(ids) == 5][0]
     for m in lp["months"]:
-        txt = (forum.archive / "network" / m).read_text()
-        assert budget in txt, m
+        days = day_pages(forum.archive / "network" / m)
+        assert days, m
+        assert any("../" + budget in d.read_text() for d in days), m
 
 
 def test_thread_page_tree_and_collapsed_quotes(forum):

@@ -1,0 +1,240 @@
+"""The archive and real mail (issue 4): every message of every corpus set
+imported with `import mbox` lands on exactly one message page reachable
+from its list page; charsets and format=flowed render as text; a late
+change of a thread's subject reaches every day page listing it."""
+
+import calendar
+import email
+import email.policy
+import html
+import re
+import sqlite3
+
+import pytest
+
+from archive_html import day_pages, list_page, parse_page
+from conftest import CORPUS, DOMAIN, init_site, make_message, Site
+from test_50_archive import mboxrd
+from test_60_corpus import corpus_files
+from test_90_archive_pages import (date, import_all, new_site, mbox_text,
+                                   tree_snapshot)
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(),
+                                reason="no corpus at %s" % CORPUS)
+
+
+def corpus_site(tmp_path):
+    d = tmp_path / "site"
+    init_site(d, transport="file")
+    return Site(d)
+
+
+def listed_messages(ldir):
+    """Permalink -> times listed, over the day pages of every month the
+    list page links to."""
+    seen = {}
+    for month in list_page(ldir / "index.html")["months"]:
+        for dp in day_pages(ldir / month):
+            ol = parse_page(dp).find("ol", "messages")
+            for a in (ol.find_all("a") if ol is not None else []):
+                m = re.fullmatch(r"\.\./msg/([a-z2-7]{16})\.html",
+                                 a.attrs.get("href") or "")
+                if m:
+                    seen[m.group(1)] = seen.get(m.group(1), 0) + 1
+    return seen
+
+
+def test_every_corpus_message_on_one_page(tmp_path):
+    site = corpus_site(tmp_path)
+    sets = sorted(p for p in CORPUS.iterdir() if p.is_dir())
+    assert sets
+    for s in sets:
+        name = re.sub(r"[^a-z0-9]+", "-", s.name.lower()).strip("-")
+        site.ok("list", "create", name)
+        files = corpus_files(s)
+        mbox = tmp_path / (name + ".mbox")
+        mbox.write_bytes(mboxrd([f.read_bytes() for f in files]))
+        out = site.ok("import", "mbox", name, str(mbox))
+        m = re.search(r"imported (\d+) messages into \S+ \((\d+) already "
+                      r"there, (\d+) quarantined\)", out)
+        assert m, out
+        imported, dup, bad = map(int, m.groups())
+        assert imported + dup + bad == len(files), (s, out)
+        db = sqlite3.connect(str(site.dir / "confer.db"))
+        perma = {r[0] for r in db.execute(
+            "SELECT permalink FROM messages m JOIN lists l ON l.id = "
+            "m.list_id WHERE l.name = ?", (name,))}
+        db.close()
+        assert len(perma) == imported, s
+        ldir = site.archive / name
+        listed = listed_messages(ldir)
+        assert set(listed) == perma, (s, perma ^ set(listed))
+        assert all(n == 1 for n in listed.values()), s
+        for p in perma:
+            assert (ldir / "msg" / (p + ".html")).is_file(), (s, p)
+
+
+CHARSET_FILES = [
+    "public-inbox/t/iso-2202-jp.eml",
+    "mimekit/UnitTests/TestData/messages/japanese.txt",
+    "mail-parser/tests/mails/mail_test_9",
+    "mail-parser/tests/mails/mail_test_12",
+    "flufl.bounce/data/sina_01.txt",
+    "flufl.bounce/data/newmailru_01.txt",
+    "cpython-test_email/data/msg_09.txt",
+    "cpython-test_email/data/msg_12.txt",
+    "mail-parser/tests/mails/mail_test_5",
+    "flufl.bounce/data/simple_43.txt",
+    "stalwart-mail-parser/resources/eml/thirdparty/015.eml",
+    "stalwart-mail-parser/resources/eml/legacy/012.eml",
+    "stalwart-mail-parser/resources/eml/thirdparty/019.eml",
+    "enmime/testdata/mail/non-mime-missing-charset.raw",
+]
+FAMILIES = {"iso-2022-jp": "iso-2022-jp", "gb2312": "gb2312",
+            "koi8-r": "koi8-r", "shift_jis": "shift_jis",
+            "windows-125": "windows-125x"}
+
+
+def sample_line(raw):
+    """(charset family, a decoded line with non-ASCII characters) of
+    the first text/plain part in one of the charsets, or None."""
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    for part in msg.walk():
+        if part.get_content_type() != "text/plain":
+            continue
+        cs = (part.get_content_charset() or "").lower()
+        fam = [v for k, v in FAMILIES.items() if cs.startswith(k)]
+        if not fam:
+            continue
+        try:
+            text = part.get_payload(decode=True).decode(cs)
+        except (LookupError, UnicodeDecodeError, AttributeError):
+            continue
+        for line in text.splitlines():
+            line = " ".join(line.split())
+            if (any(ord(c) > 127 for c in line) and
+                    not line.startswith(">") and len(line) < 200):
+                return fam[0], line
+    return None
+
+
+def page_text(path):
+    txt = re.sub(r"<[^>]*>", " ", path.read_text(encoding="utf-8"))
+    return " ".join(html.unescape(txt).split())
+
+
+def test_charsets_render_as_utf8(tmp_path):
+    site = corpus_site(tmp_path)
+    site.ok("list", "create", "cs")
+    done = set()
+    for rel in CHARSET_FILES:
+        f = CORPUS / rel
+        if not f.is_file():
+            continue
+        raw = f.read_bytes()
+        sample = sample_line(raw)
+        if not sample:
+            continue
+        mbox = tmp_path / "one.mbox"
+        mbox.write_bytes(mboxrd([raw]))
+        site.ok("import", "mbox", "cs", str(mbox))
+        db = sqlite3.connect(str(site.dir / "confer.db"))
+        perma = db.execute("SELECT permalink FROM messages ORDER BY id DESC"
+                           " LIMIT 1").fetchone()[0]
+        db.close()
+        text = page_text(site.archive / "cs" / "msg" / (perma + ".html"))
+        assert sample[1] in text, (rel, sample[1])
+        done.add(sample[0])
+    # the corpus has no Shift_JIS text part: one is made here
+    jp = "日本語のメールです。文字化けしません。"
+    raw = (b"From: Taro <taro@example.jp>\nTo: cs@" + DOMAIN.encode() +
+           b"\nSubject: sjis\nMessage-ID: <sjis@example.jp>\n"
+           b"Date: Mon, 1 Jan 2024 00:00:00 +0900\nMIME-Version: 1.0\n"
+           b"Content-Type: text/plain; charset=Shift_JIS\n"
+           b"Content-Transfer-Encoding: 8bit\n\n" +
+           jp.encode("shift_jis") + b"\n")
+    assert sample_line(raw) == ("shift_jis", jp)
+    mbox = tmp_path / "sjis.mbox"
+    mbox.write_bytes(mboxrd([raw]))
+    site.ok("import", "mbox", "cs", str(mbox))
+    pages = list((site.archive / "cs" / "msg").glob("*.html"))
+    assert any(jp in page_text(p) for p in pages)
+    done.add("shift_jis")
+    assert done == set(FAMILIES.values()), done
+
+
+def test_format_flowed(tmp_path):
+    site = corpus_site(tmp_path)
+    site.ok("list", "create", "ff")
+    msg = make_message(frm="alice@example.org", subject="Flowed",
+                       msgid="<ff@example.org>",
+                       body="This paragraph was sent \nas flowed lines "
+                            "\nthat belong together.\n"
+                            "Fixed line one\nFixed line two\n")
+    msg = msg.replace(b"Content-Type: text/plain; charset=utf-8",
+                      b"Content-Type: text/plain; charset=utf-8; "
+                      b"format=flowed")
+    assert b"format=flowed" in msg
+    mbox = tmp_path / "ff.mbox"
+    mbox.write_bytes(mboxrd([msg]))
+    site.ok("import", "mbox", "ff", str(mbox))
+    page = next((site.archive / "ff" / "msg").glob("*.html")).read_text()
+    assert ("This paragraph was sent as flowed lines that belong "
+            "together.") in page
+    assert re.search(r"Fixed line one\s*(<br>)?\n\s*Fixed line two", page) \
+        or "Fixed line one\nFixed line two" in page
+
+
+def test_late_subject_change_reaches_day_pages(tmp_path):
+    """A reply arrives in January; its root (with another subject) in
+    March: the January day page lists the thread under the root's
+    subject, as a rebuild would."""
+    jan = calendar.timegm((2024, 1, 10, 12, 0, 0))
+    mar = calendar.timegm((2024, 3, 5, 12, 0, 0))
+    reply = make_message(frm="bob@example.org", subject="Re: Plans",
+                         msgid="<late-r@example.org>",
+                         date=date(2024, 1, 10),
+                         headers=[("In-Reply-To",
+                                   "<late-root@example.org>")])
+    root = make_message(frm="alice@example.org", subject="Plans for 2024",
+                        msgid="<late-root@example.org>",
+                        date=date(2024, 1, 2))
+    a = new_site(tmp_path, "a")
+    for k, (when, raw) in enumerate([(jan, reply), (mar, root)]):
+        mb = tmp_path / ("late-%d.mbox" % k)
+        mb.write_bytes(mbox_text([(when, raw)]))
+        a.ok("import", "mbox", "network", str(mb))
+    day = (a.archive / "network" / "2024-01" / "10.html").read_text()
+    assert "Plans for 2024" in day
+    snap = tree_snapshot(a.archive)
+    a.ok("archive", "network")
+    assert tree_snapshot(a.archive) == snap
+
+
+def test_same_subject_threads_related_not_merged(tmp_path):
+    """Two threads that only share a subject stay two threads; each thread
+    page lists the other as possibly related, after updates as after a
+    rebuild."""
+    base = calendar.timegm((2024, 5, 1, 12, 0, 0))
+    msgs = []
+    for k, (mid, subject) in enumerate([("w1", "Weekly sync"),
+                                        ("w2", "Re: Weekly sync"),
+                                        ("o1", "Something else")]):
+        msgs.append((base + k * 86400, make_message(
+            frm="u%d@example.org" % k, subject=subject,
+            msgid="<%s@example.org>" % mid, date=date(2024, 5, 1 + k))))
+    a = new_site(tmp_path, "a")
+    import_all(a, msgs, tmp_path, one_by_one=True, tag="rel")
+    threads = sorted((a.archive / "network" / "thread").glob("*.html"))
+    assert len(threads) == 3
+    rel = {}
+    for t in threads:
+        nav = parse_page(t).find("nav", "related")
+        rel[t.name] = [x.attrs["href"] for x in
+                       (nav.find_all("a") if nav is not None else [])]
+    linked = [k for k, v in rel.items() if v]
+    assert len(linked) == 2
+    assert rel[linked[0]] == [linked[1]] and rel[linked[1]] == [linked[0]]
+    snap = tree_snapshot(a.archive)
+    a.ok("archive", "network")
+    assert tree_snapshot(a.archive) == snap
