@@ -74,7 +74,7 @@ static void print_tree(const struct list_info *li, int depth, void *arg)
 {
 	sqlite3 *db = arg;
 
-	printf("%*s%-*s %6lld members  %s\n", depth * 2, "", 24 - depth * 2,
+	printf("%*s%-*s %6lld members  %s\n", depth * 2, "", 26 - depth * 2,
 	       li->name, list_member_count(db, li->id), li->description);
 }
 

@@ -162,6 +162,12 @@ int mail_canonicalize(const char *in, size_t len, struct buf *out,
 
 	if (from_date)
 		*from_date = -1;
+	/* a UTF-8 byte-order mark some Windows tools put first is not part
+	 * of any header */
+	if (len >= 3 && !memcmp(in, "\xef\xbb\xbf", 3)) {
+		in += 3;
+		len -= 3;
+	}
 	if (len >= 5 && !memcmp(in, "From ", 5)) {
 		const char *nl = memchr(in, '\n', len);
 		size_t ll = nl ? (size_t)(nl - in) : len;
@@ -203,6 +209,11 @@ int mail_has_header(const char *msg, size_t len, const char **why)
 	}
 	while (i < len && is_ftext((unsigned char)msg[i]))
 		i++;
+	/* obsolete syntax allows white space before the colon (RFC 5322
+	 * section 4.5) */
+	if (i > 0)
+		while (i < len && (msg[i] == ' ' || msg[i] == '\t'))
+			i++;
 	if (i == 0 || i >= len || msg[i] != ':') {
 		*why = "input does not start with a header field";
 		return 0;

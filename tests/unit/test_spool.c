@@ -132,6 +132,19 @@ static void header_check(void **state)
 	assert_false(mail_has_header("hello world\r\n", 13, &why));
 	assert_false(mail_has_header(": x\r\n", 5, &why));
 	assert_false(mail_has_header("\r\nbody", 6, &why));
+	assert_true(mail_has_header("Subject : old style\r\n", 21, &why));
+	assert_false(mail_has_header("Sub ject: x\r\n", 13, &why));
+}
+
+static void byte_order_mark(void **state)
+{
+	struct buf out = BUF_INIT;
+	const char *in = "\xef\xbb\xbf" "From: a@b.org\n\nx\n";
+
+	(void)state;
+	mail_canonicalize(in, strlen(in), &out, NULL);
+	assert_string_equal(out.data, "From: a@b.org\r\n\r\nx\r\n");
+	buf_release(&out);
 }
 
 static void mbox_dates(void **state)
@@ -167,6 +180,7 @@ int main(void)
 		cmocka_unit_test(line_ends),
 		cmocka_unit_test(header_check),
 		cmocka_unit_test(mbox_dates),
+		cmocka_unit_test(byte_order_mark),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
