@@ -24,6 +24,9 @@
 #include "policy/request.h"
 #include "policy/robots.h"
 
+/* Answers any one address may get in a day, over every list and kind. */
+#define ANSWERS_PER_DAY 20
+
 #define HELD_COLS "h.id, h.list_id, l.name, h.path, h.sender, h.from_addr, " \
 	"h.subject, h.size, h.reason, h.received, h.expires, h.state, " \
 	"coalesce(h.decided_by, ''), coalesce(h.decided_at, 0), " \
@@ -246,6 +249,22 @@ int moderation_decide(struct site *site, long long id, enum mod_command cmd,
 
 /* ---- replies to LIST-moderate+TOKEN ---- */
 
+static int answer_quota(struct site *site, const char *to)
+{
+	struct buf kind = BUF_INIT;
+	int rc;
+
+	buf_adds(&kind, "answer:");
+	unique_name(&kind);
+	rc = robots_reply_quota(site->db, to, kind.data, "answer",
+				ANSWERS_PER_DAY);
+	if (rc == 0)
+		log_info("moderation: no answer to %s: %d answers already "
+			 "today", to, ANSWERS_PER_DAY);
+	buf_release(&kind);
+	return rc;
+}
+
 int moderation_answer(struct site *site, const struct list_info *li,
 		      const struct spool_entry *e, const char *to,
 		      const char *limit_kind, const char *subject,
@@ -262,6 +281,11 @@ int moderation_answer(struct site *site, const struct list_info *li,
 		if (rc <= 0)
 			return rc;
 	}
+	/* whatever the kind, an address gets a bounded number of answers a
+	 * day: a forged sender must not turn confer into a reflector */
+	rc = answer_quota(site, to);
+	if (rc <= 0)
+		return rc;
 	if (header_get(e->msg, e->msg_len, "Message-ID", &msgid) == 0) {
 		size_t n = strspn(msgid.data, "< \t");
 		memmove(msgid.data, msgid.data + n, msgid.len - n + 1);

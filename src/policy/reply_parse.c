@@ -232,7 +232,9 @@ void modreply_first_line(const char *text, struct buf *out)
 	free(lines);
 }
 
-/* The command word: letters only, so "Reject:" and "discard." count. */
+/* The command word: letters only, so "Reject:" and "discard." count.
+ * "rejected" and "discarded" count too: a moderator writing "Rejected,
+ * off topic" must not publish the post by accident. */
 static enum mod_command word_command(const struct line *l, size_t *end)
 {
 	size_t w = 0;
@@ -240,9 +242,13 @@ static enum mod_command word_command(const struct line *l, size_t *end)
 	while (w < l->n && ((l->p[w] | 0x20) >= 'a' && (l->p[w] | 0x20) <= 'z'))
 		w++;
 	*end = w;
-	if (w == 6 && !ascii_ncasecmp(l->p, "reject", 6))
+	if ((w == 6 || (w == 8 && (l->p[6] | 0x20) == 'e' &&
+			(l->p[7] | 0x20) == 'd')) &&
+	    !ascii_ncasecmp(l->p, "reject", 6))
 		return MOD_REJECT;
-	if (w == 7 && !ascii_ncasecmp(l->p, "discard", 7))
+	if ((w == 7 || (w == 9 && (l->p[7] | 0x20) == 'e' &&
+			(l->p[8] | 0x20) == 'd')) &&
+	    !ascii_ncasecmp(l->p, "discard", 7))
 		return MOD_DISCARD;
 	return MOD_APPROVE;
 }

@@ -176,6 +176,21 @@ static int ask_confirmation(struct site *site, const struct list_info *li,
 			      { NULL, NULL } };
 
 	snprintf(days, sizeof(days), "%ld", site->confirm_days);
+	if (rc == 0) {
+		/* one confirmation per list and kind a day, and a few in all:
+		 * anyone can ask for any address, so this must not become a
+		 * way to flood someone */
+		struct buf k = BUF_INIT;
+		buf_printf(&k, "confirm:%s:%s", li->name, kind);
+		rc = robots_reply_quota(site->db, address, k.data, "confirm", 5);
+		buf_release(&k);
+		if (rc == 0) {
+			log_info("request: confirmation for %s not sent again "
+				 "today", address);
+			mailtext_render(site, li, "req_confirm_sent", v, NULL, resp);
+		}
+		rc = rc == 1 ? 0 : rc == 0 ? 1 : -1;
+	}
 	buf_printf(&local, "confirm%c%s", site->delimiter, tok.data);
 	buf_printf(&reply_to, "%s-%s@%s", li->name, local.data, site->domain);
 	v[1].value = reply_to.data;
@@ -184,6 +199,8 @@ static int ask_confirmation(struct site *site, const struct list_info *li,
 		rc = send_text(site, li, local.data, 1, address, name.data, v);
 	if (rc == 0)
 		mailtext_render(site, li, "req_confirm_sent", v, NULL, resp);
+	if (rc == 1)
+		rc = 0;
 	buf_release(&tok);
 	buf_release(&local);
 	buf_release(&reply_to);

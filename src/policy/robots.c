@@ -6,6 +6,7 @@
 #include "core/db.h"
 #include "core/util.h"
 #include "mail/address.h"
+#include "mail/decode.h"
 #include "mail/header.h"
 #include "policy/robots.h"
 
@@ -53,6 +54,32 @@ static int daemon_sender(const char *sender)
 	return 0;
 }
 
+/* Out-of-office replies from systems that set no RFC 3834 field:
+ * Exchange marks rule-generated mail, and the usual subjects say it. */
+static const char *vacation_reply(const char *msg, size_t len)
+{
+	static const char *subjects[] = {
+		"Automatic reply:", "Auto:", "Out of Office", "Autoreply:",
+		"Abwesenheitsnotiz", "Automatische Antwort:",
+		"R\xc3\xa9ponse automatique", "Respuesta autom\xc3\xa1tica",
+		"Absence du bureau", "Fuera de la oficina",
+	};
+	struct buf v = BUF_INIT;
+	size_t i;
+	int hit = header_get(msg, len, "X-MS-Exchange-Inbox-Rules-Loop", &v) == 0;
+
+	buf_reset(&v);
+	if (!hit && header_get(msg, len, "Subject", &v) == 0) {
+		struct buf d = BUF_INIT;
+		header_decode(v.data, v.len, &d);
+		for (i = 0; i < ARRAY_SIZE(subjects) && !hit; i++)
+			hit = starts_with_ci(skip_ws(d.data), subjects[i]);
+		buf_release(&d);
+	}
+	buf_release(&v);
+	return hit ? "an out-of-office reply" : NULL;
+}
+
 const char *robots_no_reply_reason(const char *sender, const char *msg,
 				   size_t len)
 {
@@ -83,7 +110,7 @@ const char *robots_no_reply_reason(const char *sender, const char *msg,
 	buf_release(&v);
 	if (has_list_id)
 		return "mail from a list (List-Id)";
-	return NULL;
+	return vacation_reply(msg, len);
 }
 
 const char *robots_automatic_reason(const char *sender, const char *msg,

@@ -563,3 +563,29 @@ def test_site_template_per_language(msite):
     env, raw = to(msite, POSTER)[-1]
     assert text_of(raw) == "Patience, network !"
     assert parse(raw)["Subject"] == "En attente : deux"
+
+
+def test_exchange_out_of_office_decides_nothing(msite):
+    """An Exchange out-of-office reply carries no RFC 3834 field; its
+    subject and Exchange's rule marker show what it is."""
+    msg = hold_one(msite)
+    addr = token_address(notifications(msite, MOD)[0][1])
+    oof = make_message(frm=MOD, to=addr,
+                       subject="Automatic reply: [network] held post",
+                       body="I am away until Monday.\n",
+                       headers=[("X-Auto-Response-Suppress", "All")])
+    msite.post(oof, addr, sender=MOD)
+    rc, dec, err = msite.run_once()
+    assert outcomes(dec) == ["ignored"], err
+    assert len(held_ids(msite)) == 1
+    assert list_copies(msite, msgid_of(msg)) == []
+
+
+def test_null_sender_reply_decides_nothing(msite):
+    msg = hold_one(msite)
+    addr = token_address(notifications(msite, MOD)[0][1])
+    msite.post(make_message(frm=MOD, to=addr, body="discard\n"), addr,
+               sender="")
+    rc, dec, err = msite.run_once()
+    assert outcomes(dec) == ["ignored"], err
+    assert len(held_ids(msite)) == 1

@@ -322,3 +322,29 @@ def test_french_subscription_round(rsite):
                for env, raw in to(rsite, NEWBIE))
     assert any("a rejoint la liste" in text_of(raw)
                for env, raw in to(rsite, OWNER))
+
+
+def test_subscribe_requests_cannot_flood_a_third_party(rsite):
+    """Anyone may ask for a confirmation to any address, so at most one
+    goes out per list and day."""
+    for i in range(3):
+        rsite.post(make_message(frm="x@ext.example",
+                                to="network-request@" + DOMAIN,
+                                subject="subscribe victim@ext.example"),
+                   "network-request@" + DOMAIN, sender="x@ext.example")
+    rsite.run_once()
+    to_victim = [m for env, m in rsite.deliveries()
+                 if "victim@ext.example" in env["rcpt_tos"]]
+    assert len(to_victim) == 1
+
+
+def test_help_requests_are_capped(rsite):
+    for i in range(25):
+        rsite.post(make_message(frm="flood@evil.example",
+                                to="network-request@" + DOMAIN,
+                                subject="help"),
+                   "network-request@" + DOMAIN, sender="flood@evil.example")
+    rsite.run_once()
+    answers = [m for env, m in rsite.deliveries()
+               if "flood@evil.example" in env["rcpt_tos"]]
+    assert 1 <= len(answers) <= 20

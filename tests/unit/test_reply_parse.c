@@ -31,7 +31,10 @@ static const struct shape shapes[] = {
 	{ "reject with reason", "reject too long\n", MOD_REJECT, "too long" },
 	{ "Reject: capitalised", "Reject: off topic\n", MOD_REJECT, "off topic" },
 	{ "discard.", "Discard.\n", MOD_DISCARD, "" },
-	{ "rejected is not reject", "rejected? no, approve\n", MOD_APPROVE, "" },
+	{ "rejected counts", "Rejected, off topic\n", MOD_REJECT, "off topic" },
+	{ "discarded counts", "discarded.\n", MOD_DISCARD, "" },
+	{ "rejection is not reject", "rejection would be harsh\n", MOD_APPROVE,
+	  "" },
 	{ "top posted", "reject spam\n\nOn Thu, Dec 3, 2026 at 5:34 PM network "
 	  "list <network-moderate+abc@lists.test> wrote:\n" QUOTED, MOD_REJECT,
 	  "spam" },
