@@ -394,3 +394,20 @@ def test_import_mboxcl2_and_mboxo(site, tmp_path):
     store = b"".join(p.read_bytes() for p in
                      sorted((site.dir / "store" / "mo").rglob("*.eml")))
     assert b"\r\nFrom start\r\n>>From twice\r\n" in store, store[-200:]
+
+
+def test_home_page_links_only_to_lists_with_pages(site):
+    """Every link of the home page leads to a file, also for lists that
+    have no message yet (they are named, not linked)."""
+    import re as _re
+    site.ok("list", "create", "quiet")
+    site.add_member("alice@example.org")
+    site.post(make_message(frm="alice@example.org"), sender="alice@example.org")
+    site.run_once()
+    home = (site.archive / "index.html").read_text()
+    hrefs = _re.findall(r'href="([^"#:]+)"', home)
+    assert "network/index.html" in hrefs
+    assert "quiet/index.html" not in hrefs
+    for h in hrefs:
+        assert (site.archive / h).exists(), h
+    assert "quiet" in home
