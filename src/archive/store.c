@@ -430,3 +430,158 @@ int store_set_envelope(sqlite3 *db, long long rowid, const char *sender,
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
+
+struct settle_row {
+	long long id;
+	char hash[65];
+	char old_link[32], new_link[32];
+	char *old_path, *new_path;
+};
+
+static char *path_with_link(const char *path, const char *link)
+{
+	const char *slash = strrchr(path, '/');
+	struct buf b = BUF_INIT;
+
+	if (slash)
+		buf_add(&b, path, (size_t)(slash - path) + 1);
+	buf_printf(&b, "%s.eml", link);
+	return buf_detach(&b, NULL);
+}
+
+/* Renames the stored originals in two steps (each to a temporary name,
+ * then to its new one), so that two messages that swap permalinks never
+ * overwrite each other. */
+static int move_originals(const struct site *site, struct settle_row *r,
+			  size_t n)
+{
+	struct buf from = BUF_INIT, to = BUF_INIT;
+	size_t i;
+	int rc = 0, step;
+
+	for (step = 0; step < 2 && rc == 0; step++)
+		for (i = 0; i < n && rc == 0; i++) {
+			if (!strcmp(r[i].old_link, r[i].new_link))
+				continue;
+			buf_reset(&from);
+			buf_reset(&to);
+			path_join(&from, site->store_dir, r[i].old_path);
+			if (step == 0) {
+				buf_printf(&to, "%s.settle", from.data);
+			} else {
+				buf_adds(&from, ".settle");
+				path_join(&to, site->store_dir, r[i].new_path);
+			}
+			if (rename(from.data, to.data) < 0) {
+				log_error("store: cannot rename \"%s\": %s",
+					  from.data, strerror(errno));
+				rc = -1;
+			}
+		}
+	buf_release(&from);
+	buf_release(&to);
+	return rc;
+}
+
+static int update_rows(sqlite3 *db, struct settle_row *r, size_t n)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE messages SET permalink = ?, "
+				      "path = ? WHERE id = ?");
+	size_t i;
+	int rc = 0, step;
+
+	if (!st)
+		return -1;
+	/* first free every permalink, then set the new ones: UNIQUE holds
+	 * at each step */
+	for (step = 0; step < 2 && rc == 0; step++)
+		for (i = 0; i < n && rc == 0; i++) {
+			struct buf tmp = BUF_INIT;
+			buf_printf(&tmp, "settle-%lld", r[i].id);
+			sqlite3_reset(st);
+			db_bind_text(st, 1, step ? r[i].new_link : tmp.data);
+			db_bind_text(st, 2, step ? r[i].new_path : r[i].old_path);
+			sqlite3_bind_int64(st, 3, r[i].id);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = -1;
+			buf_release(&tmp);
+		}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int settle_one(const struct site *site, const struct list_info *li,
+		      const char *msgid)
+{
+	sqlite3_stmt *st = db_prepare(site->db, "SELECT id, content_hash, "
+		"permalink, path FROM messages WHERE list_id = ? AND "
+		"message_id = ? ORDER BY content_hash, id");
+	struct settle_row *r = NULL;
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, li->id);
+	db_bind_text(st, 2, msgid);
+	while (sqlite3_step(st) == SQLITE_ROW && n < 1000) {
+		r = xreallocarray(r, n + 1, sizeof(*r));
+		memset(&r[n], 0, sizeof(*r));
+		r[n].id = sqlite3_column_int64(st, 0);
+		snprintf(r[n].hash, sizeof(r[n].hash), "%s", db_col_text(st, 1));
+		snprintf(r[n].old_link, sizeof(r[n].old_link), "%s",
+			 db_col_text(st, 2));
+		r[n].old_path = xstrdup(db_col_text(st, 3));
+		permalink_compute(msgid, n ? r[n].hash : NULL, r[n].new_link);
+		r[n].new_path = path_with_link(r[n].old_path, r[n].new_link);
+		n++;
+	}
+	sqlite3_finalize(st);
+	for (i = 0; i < n && rc == 0; i++)
+		if (strcmp(r[i].old_link, r[i].new_link))
+			break;
+	if (i < n) {
+		rc = move_originals(site, r, n);
+		if (rc == 0)
+			rc = update_rows(site->db, r, n);
+	}
+	for (i = 0; i < n; i++) {
+		free(r[i].old_path);
+		free(r[i].new_path);
+	}
+	free(r);
+	return rc;
+}
+
+int store_settle_shared_ids(const struct site *site,
+			    const struct list_info *li, long long since_rowid)
+{
+	sqlite3_stmt *st = db_prepare(site->db, "SELECT message_id FROM "
+		"messages WHERE list_id = ? GROUP BY message_id HAVING "
+		"count(*) > 1 AND min(id) > ?");
+	char **ids = NULL;
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, li->id);
+	sqlite3_bind_int64(st, 2, since_rowid);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xreallocarray(ids, n + 1, sizeof(char *));
+		ids[n++] = xstrdup(db_col_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (n && db_begin(site->db) < 0)
+		rc = -1;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = settle_one(site, li, ids[i]);
+	if (n && rc == 0 && db_commit(site->db) < 0)
+		rc = -1;
+	if (rc < 0)
+		db_rollback(site->db);
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return rc;
+}

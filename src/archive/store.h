@@ -56,6 +56,15 @@ int store_insert(sqlite3 *db, const struct list_info *li,
 int store_set_envelope(sqlite3 *db, long long rowid, const char *sender,
 		       const char *rcpt);
 
+/* After an import: where two or more different messages of li share a
+ * Message-ID and all were stored after row since_rowid (so no permalink of
+ * theirs has been published yet), gives the id's own permalink to the one
+ * with the smallest content hash and the content-derived ones to the
+ * others, so that the result does not depend on the import order.  Moves
+ * their stored originals accordingly.  0 or -1 (logged). */
+int store_settle_shared_ids(const struct site *site,
+			    const struct list_info *li, long long since_rowid);
+
 /* The message's permanent URL: BASE/LIST/msg/PERMALINK.html */
 void store_permalink_url(const char *base_url, const char *list,
 			 const char *permalink, struct buf *out);

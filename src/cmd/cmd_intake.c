@@ -7,8 +7,10 @@
 
 #include "admin/lists.h"
 #include "archive/build.h"
+#include "archive/store.h"
 #include "cmd/cmd.h"
 #include "cmd/opts.h"
+#include "core/db.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "intake/fetch.h"
@@ -47,6 +49,7 @@ int cmd_import(struct site *site, int argc, char **argv)
 	struct list_info li;
 	const char *format;
 	enum mbox_format fmt = MBOX_RD;
+	long long since;
 	int missing = 0, i, rc = 0;
 
 	if (wants_help(argc, argv))
@@ -65,6 +68,8 @@ int cmd_import(struct site *site, int argc, char **argv)
 			argv[2]);
 		return 67;
 	}
+	since = db_scalar(site->db, "SELECT coalesce(max(id), 0) FROM messages",
+			  NULL, 0);
 	for (i = 3; i < argc && rc == 0; i++)
 		if (import_mbox(site, &li, argv[i], fmt, isatty(2), &st) < 0)
 			rc = errno == ENOENT ? 66 : errno == EINVAL ? 65 : 75;
@@ -72,6 +77,10 @@ int cmd_import(struct site *site, int argc, char **argv)
 		printf("imported %ld messages into %s (%ld already there, %ld "
 		       "quarantined)\n", st.imported, li.name, st.duplicates,
 		       st.quarantined);
+	/* messages sharing a Message-ID get permalinks that do not depend on
+	 * the order they were imported in */
+	if (st.imported && store_settle_shared_ids(site, &li, since) < 0)
+		rc = 75;
 	if (st.imported && archive_build_list(site, li.name) < 0)
 		rc = 75;
 	list_info_release(&li);

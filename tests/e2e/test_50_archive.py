@@ -411,3 +411,34 @@ def test_home_page_links_only_to_lists_with_pages(site):
     for h in hrefs:
         assert (site.archive / h).exists(), h
     assert "quiet" in home
+
+
+def test_shared_message_ids_get_the_same_permalinks_in_any_order(site):
+    """Different messages with one Message-ID: which one gets which
+    permalink must not depend on the order of the mbox."""
+    import hashlib
+    msgs = []
+    for i in range(3):
+        msgs.append(make_message(frm="a%d@example.org" % i,
+                                 subject="same id %d" % i,
+                                 msgid="<shared@example.org>",
+                                 body="text number %d\n" % i))
+    msgs.append(make_message(frm="b@example.org", subject="other",
+                             msgid="<other@example.org>"))
+    site.ok("list", "create", "fwd")
+    site.ok("list", "create", "rev")
+    for lst, order in (("fwd", msgs), ("rev", list(reversed(msgs)))):
+        box = site.dir / ("%s.mbox" % lst)
+        box.write_bytes(mboxrd(order))
+        site.ok("import", "mbox", lst, box)
+
+    def pages(lst):
+        out = {}
+        for p in (site.archive / lst / "msg").glob("*.html"):
+            text = p.read_text()
+            m = re.search(r"same id \d|other", text)
+            out[p.name] = m.group(0) if m else None
+        return out
+    fwd, rev = pages("fwd"), pages("rev")
+    assert len([v for v in fwd.values() if v]) == 4
+    assert fwd == rev
