@@ -314,6 +314,7 @@ static const char *own_id(const char *s, size_t *len)
 
 static void push_root(struct builder *b, struct tnode *t)
 {
+	t->pub.parent = NULL;
 	if (b->nroots == b->caproots) {
 		b->caproots = b->caproots ? b->caproots * 2 : 64;
 		b->roots = xreallocarray(b->roots, b->caproots,
@@ -527,10 +528,26 @@ static void make_lists(struct builder *b)
 	}
 }
 
-/* Children first: an empty placeholder goes; one with a single child below
- * some parent gives way to that child; others stay (two or more children
- * share a missing parent, or a root shows where the thread's start is
- * missing).  The lists are rebuilt from what survives. */
+/* A run of placeholders shows as one: the outer one (the oldest known
+ * ancestor, which keeps the thread's id stable when the missing messages
+ * arrive later) takes the children of the inner one. */
+static void adopt_grandchildren(struct tnode *t)
+{
+	struct thread_node *c = t->pub.child->child, *next;
+
+	t->pub.child = NULL;
+	t->nkids = 0;
+	for (; c; c = next) {
+		next = c->next;
+		push_child(t, to_tnode(c));
+	}
+}
+
+/* Children first: an empty placeholder goes; a placeholder whose only
+ * child is another placeholder gives way to it (a run of unknown
+ * ancestors shows as one); every other placeholder stays, so that a
+ * message whose parent is missing shows that gap where it is.  The lists
+ * are rebuilt from what survives. */
 static void prune(struct builder *b, struct tnode **order, size_t count)
 {
 	struct tnode *t, *parent;
@@ -546,8 +563,8 @@ static void prune(struct builder *b, struct tnode **order, size_t count)
 		parent = parent_of(t);
 		if (t->pub.msg < 0 && t->nkids == 0)
 			continue;
-		if (t->pub.msg < 0 && t->nkids == 1 && parent)
-			t = to_tnode(t->pub.child);
+		if (t->pub.msg < 0 && t->nkids == 1 && t->pub.child->msg < 0)
+			adopt_grandchildren(t);
 		if (parent)
 			push_child(parent, t);
 		else

@@ -38,9 +38,10 @@ struct thread_set {
 
 /* Threads n messages.  Roots are ordered by their newest message's date,
  * newest first (ties by the root's first message's tiebreak); siblings by
- * date, oldest first.  A placeholder root with a single child is kept (it
- * shows where the missing parent was); placeholders elsewhere with no
- * message below them are dropped. */
+ * date, oldest first.  Every missing parent of a message is a placeholder
+ * where it belongs, so the tree keeps its shape; a run of missing
+ * ancestors shows as one placeholder (the oldest known), and placeholders
+ * with no message below them are dropped. */
 void thread_build(const struct thread_msg *msgs, size_t n,
 		  struct thread_set *out);
 void thread_set_release(struct thread_set *ts);

@@ -367,12 +367,11 @@ def test_notmuch_threading_cases(tmp_path):
         "B00-root@example.org", [("B01-child@example.org", [
             ("B01-grand-child@example.org", [])])])
     # the real root stays the root; the message whose parent is missing
-    # takes the missing parent's place under the message References name
-    # before it (a placeholder with one reply gives way to it, JWZ)
+    # sits under a placeholder for that parent, where References put it
     real = trees["000-real-root@example.org"]
     assert real == ("000-real-root@example.org", [
         ("001-child@example.org", [
-            ("001-fake-message-root@example.org", []),
+            (None, [("001-fake-message-root@example.org", [])]),
             ("001-grand-child@example.org", [
                 ("001-great-grand-child@example.org", [])]),
             ("001-grand-child2@example.org", [])])])
