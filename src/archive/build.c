@@ -321,27 +321,12 @@ static int render_neighbours(struct arender *r, struct plan *p)
 	return rc;
 }
 
-static void add_related(const char *id, const char *subject, time_t first,
-			void *arg)
-{
-	(void)subject;
-	(void)first;
-	strset_add(arg, id);
-}
-
 /* The threads whose pages link to these: previous and next by start,
  * and those listing them as possibly related. */
 static int neighbours_of(struct site *site, long long list_id,
 			 const struct strset *ids, struct strset *out)
 {
-	size_t i;
-
-	for (i = 0; i < ids->n; i++)
-		if (astate_neighbours(site->db, list_id, ids->s[i], out) < 0 ||
-		    astate_related(site->db, list_id, ids->s[i], add_related,
-				   out) < 0)
-			return -1;
-	return 0;
+	return astate_linked(site->db, list_id, ids, out);
 }
 
 /* A thread whose subject changed (an earlier message arrived late) is

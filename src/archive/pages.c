@@ -166,7 +166,7 @@ void ar_month_page(struct arender *r, const char *month)
 		return;
 	st = prepare(r, "SELECT strftime('%d', received, 'unixepoch'), "
 		     "count(*), count(DISTINCT thread_id) FROM messages "
-		     "INDEXED BY messages_received WHERE list_id = ?1 AND "
+		     "INDEXED BY arch_messages_time WHERE list_id = ?1 AND "
 		     "received >= ?2 AND received < ?3 AND removed = 0 "
 		     "GROUP BY 1 ORDER BY 1");
 	if (!st)
@@ -304,7 +304,7 @@ static int author_months(struct arender *r, const char *addr,
 			 struct tctx *c, const char *key)
 {
 	sqlite3_stmt *st = prepare(r, "SELECT strftime('%Y-%m', received, "
-		"'unixepoch'), count(*) FROM messages INDEXED BY messages_from "
+		"'unixepoch'), count(*) FROM messages INDEXED BY arch_messages_author "
 		"WHERE list_id = ?1 AND from_addr = ?2 AND removed = 0 "
 		"GROUP BY 1 ORDER BY 1 DESC");
 	int rc, total = 0;
@@ -329,7 +329,7 @@ static int author_months(struct arender *r, const char *addr,
 void ar_author_page(struct arender *r, const char *addr)
 {
 	sqlite3_stmt *st = prepare(r, "SELECT " ROW_COLS " FROM messages m "
-		"INDEXED BY messages_from WHERE m.list_id = ?1 AND m.from_addr = ?2 AND m.removed = 0 "
+		"INDEXED BY arch_messages_author WHERE m.list_id = ?1 AND m.from_addr = ?2 AND m.removed = 0 "
 		"ORDER BY m.received DESC, m.permalink LIMIT ?3");
 	struct tctx *c;
 	struct buf rel = BUF_INIT;
@@ -367,7 +367,7 @@ void ar_author_month_page(struct arender *r, const char *addr,
 			  const char *month)
 {
 	sqlite3_stmt *st = prepare(r, "SELECT " ROW_COLS " FROM messages m "
-		"INDEXED BY messages_from WHERE m.list_id = ?1 AND m.from_addr "
+		"INDEXED BY arch_messages_author WHERE m.list_id = ?1 AND m.from_addr "
 		"= ?2 AND m.removed = 0 AND m.received >= ?3 AND m.received < ?4"
 		" ORDER BY m.received DESC, m.permalink");
 	struct tctx *c;
@@ -461,7 +461,9 @@ static void list_totals(struct arender *r, struct tctx *c)
 	}
 	finish(r, st, rc);
 	tctx_setf(c, "count", "%lld", total);
-	st = prepare(r, "SELECT count(*) FROM arch_threads WHERE list_id = ?1");
+	st = prepare(r, "SELECT coalesce((SELECT threads FROM arch_lists WHERE "
+		     "list_id = ?1), (SELECT count(*) FROM arch_threads WHERE "
+		     "list_id = ?1))");
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		tctx_setf(c, "threads_count", "%lld",
 			  sqlite3_column_int64(st, 0));

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -137,15 +138,45 @@ static int write_new(const char *path, const char *data, size_t len)
 	return 0;
 }
 
+/* An existing page whose size differs has changed: it is written to a
+ * temporary file renamed over it, without reading it back to compare
+ * (write_file_if_changed does that for pages of the same size). */
+static int replace(const char *path, const char *data, size_t len)
+{
+	struct buf tmp = BUF_INIT, name = BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	int rc, saved;
+
+	buf_add(&tmp, path, slash ? (size_t)(slash - path) + 1 : 0);
+	unique_name(&name);
+	buf_printf(&tmp, ".tmp-%s", name.data);
+	rc = write_new(tmp.data, data, len);
+	if (rc == 1) {
+		rc = -1;
+	} else if (rc == 0 && rename(tmp.data, path) < 0) {
+		saved = errno;
+		unlink(tmp.data);
+		errno = saved;
+		rc = -1;
+	}
+	buf_release(&tmp);
+	buf_release(&name);
+	return rc;
+}
+
 void ar_write_raw(struct arender *r, const char *rel, const char *data,
 		  size_t len)
 {
 	struct buf path = BUF_INIT;
+	struct stat sb;
 	int rc;
 
 	path_join(&path, r->dir.data, rel);
 	rc = write_new(path.data, data, len);
-	if (rc == 1)
+	if (rc == 1 && stat(path.data, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (size_t)sb.st_size != len)
+		rc = replace(path.data, data, len);
+	else if (rc == 1)
 		rc = write_file_if_changed(path.data, data, len) < 0 ? -1 : 0;
 	if (rc < 0) {
 		log_error("archive: cannot write \"%s\": %s", path.data,

@@ -1,4 +1,5 @@
 /* state.c: reading and writing the archive's summaries (see state.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,28 +119,41 @@ int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
 	return 0;
 }
 
-int astate_neighbours(sqlite3 *db, long long list_id, const char *id,
-		      struct strset *out)
-{
-	sqlite3_stmt *st = db_prepare(db, "SELECT (SELECT b.thread_id FROM "
+static const char neighbours_sql[] = "SELECT (SELECT b.thread_id FROM "
 		"arch_threads b WHERE b.list_id = a.list_id AND (b.first, "
 		"b.thread_id) < (a.first, a.thread_id) ORDER BY b.first DESC, "
 		"b.thread_id DESC LIMIT 1), (SELECT b.thread_id FROM arch_threads"
 		" b WHERE b.list_id = a.list_id AND (b.first, b.thread_id) > "
 		"(a.first, a.thread_id) ORDER BY b.first, b.thread_id LIMIT 1) "
-		"FROM arch_threads a WHERE a.list_id = ? AND a.thread_id = ?");
+		"FROM arch_threads a WHERE a.list_id = ? AND a.thread_id = ?";
+
+static int neighbours_with(sqlite3_stmt *st, long long list_id,
+			   const char *id, struct strset *out)
+{
 	int k, rc;
 
-	if (!st)
-		return -1;
+	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, list_id);
 	db_bind_text(st, 2, id);
 	rc = sqlite3_step(st);
 	for (k = 0; rc == SQLITE_ROW && k < 2; k++)
 		if (sqlite3_column_type(st, k) != SQLITE_NULL)
 			strset_add(out, db_col_text(st, k));
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int astate_neighbours(sqlite3 *db, long long list_id, const char *id,
+		      struct strset *out)
+{
+	sqlite3_stmt *st = db_prepare(db, neighbours_sql);
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = neighbours_with(st, list_id, id, out);
+	sqlite3_finalize(st);
+	return rc;
 }
 
 struct saver {
@@ -147,7 +161,8 @@ struct saver {
 	const struct arch_index *ix;
 	long long list_id;
 	const char *list;
-	sqlite3_stmt *thread, *msg, *ref;
+	sqlite3_stmt *thread, *msg, *ref, *known;
+	long long added;    /* threads that were not in arch_threads */
 	struct buf who;
 	int nwho, rc;
 	int full;           /* every message's references anew */
@@ -215,8 +230,19 @@ int astate_init(sqlite3 *db)
 {
 	/* made here rather than in the schema: only the archive uses it, and
 	 * IF NOT EXISTS makes it free once made */
+	/* arch_messages_author: an author's pages read the most recent posts
+	 * in time order (stopping after them) and the months posted in from
+	 * the index alone; arch_messages_time: a month's day counts and its
+	 * count in arch_months come from the index alone, without reading
+	 * each of the month's rows */
 	return db_exec(db, "CREATE INDEX IF NOT EXISTS arch_threads_subject "
-		       "ON arch_threads(list_id, subject, first)");
+		       "ON arch_threads(list_id, subject, first);"
+		       "CREATE INDEX IF NOT EXISTS arch_messages_author "
+		       "ON messages(list_id, from_addr, received, removed);"
+		       "CREATE INDEX IF NOT EXISTS arch_messages_time "
+		       "ON messages(list_id, received, removed, thread_id);"
+		       "CREATE TABLE IF NOT EXISTS arch_lists("
+		       "list_id INTEGER PRIMARY KEY, threads INTEGER NOT NULL)");
 }
 
 void astate_subject(const struct arch_index *ix, const struct arch_thread *t,
@@ -251,11 +277,7 @@ int astate_old_subject(sqlite3 *db, long long list_id, const char *id,
 /* Threads of the same subject, by start: the RELATED_MAX before (newest
  * first) and after (oldest first) (first, id); "(no subject)" and
  * "(removed)" relate nothing. */
-int astate_related(sqlite3 *db, long long list_id, const char *id,
-		   void (*fn)(const char *id, const char *subject, time_t first,
-			      void *arg), void *arg)
-{
-	static const char *sql[2] = {
+static const char *related_sql[2] = {
 		"SELECT b.thread_id, b.subject, b.first FROM arch_threads a "
 		"JOIN arch_threads b INDEXED BY arch_threads_subject ON b.list_id "
 		"= a.list_id AND b.subject = "
@@ -270,21 +292,76 @@ int astate_related(sqlite3 *db, long long list_id, const char *id,
 		"WHERE a.list_id = ?1 AND a.thread_id = ?2 AND a.subject NOT IN "
 		"('(no subject)', '(removed)') ORDER BY b.first, b.thread_id "
 		"LIMIT ?3" };
+
+static int related_with(sqlite3_stmt *const st[2], long long list_id,
+			const char *id,
+			void (*fn)(const char *id, const char *subject,
+				   time_t first, void *arg), void *arg)
+{
 	int k, rc = SQLITE_DONE;
 
 	for (k = 0; k < 2 && rc == SQLITE_DONE; k++) {
-		sqlite3_stmt *st = db_prepare(db, sql[k]);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, list_id);
-		db_bind_text(st, 2, id);
-		sqlite3_bind_int(st, 3, RELATED_MAX);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			fn(db_col_text(st, 0), db_col_text(st, 1),
-			   (time_t)sqlite3_column_int64(st, 2), arg);
-		sqlite3_finalize(st);
+		sqlite3_reset(st[k]);
+		sqlite3_bind_int64(st[k], 1, list_id);
+		db_bind_text(st[k], 2, id);
+		sqlite3_bind_int(st[k], 3, RELATED_MAX);
+		while ((rc = sqlite3_step(st[k])) == SQLITE_ROW)
+			fn(db_col_text(st[k], 0), db_col_text(st[k], 1),
+			   (time_t)sqlite3_column_int64(st[k], 2), arg);
+		sqlite3_reset(st[k]);
 	}
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int astate_related(sqlite3 *db, long long list_id, const char *id,
+		   void (*fn)(const char *id, const char *subject, time_t first,
+			      void *arg), void *arg)
+{
+	sqlite3_stmt *st[2];
+	int rc = -1;
+
+	st[0] = db_prepare(db, related_sql[0]);
+	st[1] = st[0] ? db_prepare(db, related_sql[1]) : NULL;
+	if (st[1])
+		rc = related_with(st, list_id, id, fn, arg);
+	sqlite3_finalize(st[0]);
+	sqlite3_finalize(st[1]);
+	return rc;
+}
+
+static void add_linked(const char *id, const char *subject, time_t first,
+		       void *arg)
+{
+	(void)subject;
+	(void)first;
+	strset_add(arg, id);
+}
+
+int astate_linked(sqlite3 *db, long long list_id, const struct strset *ids,
+		  struct strset *out)
+{
+	sqlite3_stmt *nb, *rel[2] = { NULL, NULL };
+	size_t i;
+	int rc = -1;
+
+	if (!ids->n)
+		return 0;
+	/* prepared once for all the ids */
+	nb = db_prepare(db, neighbours_sql);
+	if (nb)
+		rel[0] = db_prepare(db, related_sql[0]);
+	if (rel[0])
+		rel[1] = db_prepare(db, related_sql[1]);
+	if (rel[1])
+		rc = 0;
+	for (i = 0; rc == 0 && i < ids->n; i++)
+		if (neighbours_with(nb, list_id, ids->s[i], out) < 0 ||
+		    related_with(rel, list_id, ids->s[i], add_linked, out) < 0)
+			rc = -1;
+	sqlite3_finalize(nb);
+	sqlite3_finalize(rel[0]);
+	sqlite3_finalize(rel[1]);
+	return rc;
 }
 
 static void save_thread(struct saver *s, const struct arch_thread *t)
@@ -297,6 +374,13 @@ static void save_thread(struct saver *s, const struct arch_thread *t)
 	buf_reset(&s->who);
 	s->nwho = 0;
 	thread_walk(t->root, participant, s);
+	if (!s->full) {
+		sqlite3_reset(s->known);
+		sqlite3_bind_int64(s->known, 1, s->list_id);
+		db_bind_text(s->known, 2, t->id);
+		if (sqlite3_step(s->known) == SQLITE_DONE)
+			s->added++;
+	}
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, s->list_id);
 	db_bind_text(st, 2, t->id);
@@ -342,7 +426,8 @@ static int save_months(sqlite3 *db, long long list_id,
 		       -1 : 0;
 	for (i = 0; i < months->n; i++)
 		if (exec_list(db, "INSERT OR REPLACE INTO arch_months SELECT ?1,"
-			      " ?2, count(*) FROM messages WHERE list_id = ?1 "
+			      " ?2, count(*) FROM messages INDEXED BY "
+			      "arch_messages_time WHERE list_id = ?1 "
 			      "AND received >= unixepoch(?2 || '-01') AND "
 			      "received < unixepoch(?2 || '-01', '+1 month') AND "
 			      "removed = 0", list_id, months->s[i]) < 0 ||
@@ -354,7 +439,7 @@ static int save_months(sqlite3 *db, long long list_id,
 }
 
 static int clear_old(sqlite3 *db, long long list_id,
-		     const struct strset *old, int full)
+		     const struct strset *old, int full, long long *removed)
 {
 	size_t i;
 
@@ -367,7 +452,37 @@ static int clear_old(sqlite3 *db, long long list_id,
 		if (exec_list(db, "DELETE FROM arch_threads WHERE list_id = ?1 "
 			      "AND thread_id = ?2", list_id, old->s[i]) < 0)
 			return -1;
+		else
+			*removed += sqlite3_changes(db);
 	return 0;
+}
+
+/* The list's number of threads, kept in arch_lists so that the front
+ * page need not count them: counted in a rebuild (or when missing), else
+ * moved by the threads an update added and removed. */
+static int save_thread_count(sqlite3 *db, long long list_id, int full,
+			     long long delta)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!full) {
+		st = db_prepare(db, "UPDATE arch_lists SET threads = threads + ?2"
+				" WHERE list_id = ?1");
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, list_id);
+		sqlite3_bind_int64(st, 2, delta);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+		if (sqlite3_changes(db) > 0)
+			return 0;
+	}
+	return exec_list(db, "INSERT OR REPLACE INTO arch_lists(list_id, "
+			 "threads) SELECT ?1, count(*) FROM arch_threads WHERE "
+			 "list_id = ?1", list_id, NULL);
 }
 
 int astate_save(struct site *site, long long list_id, const char *list,
@@ -376,6 +491,8 @@ int astate_save(struct site *site, long long list_id, const char *list,
 {
 	sqlite3 *db = site->db;
 	struct saver s;
+	long long sync_level, removed = 0;
+	char restore[32];
 	size_t i;
 
 	memset(&s, 0, sizeof(s));
@@ -385,11 +502,15 @@ int astate_save(struct site *site, long long list_id, const char *list,
 	s.list = list;
 	buf_init(&s.who);
 	/* the summaries can always be rebuilt, and a lost commit only leaves
-	 * messages unthreaded for the next update: no fsync for them */
+	 * messages unthreaded for the next update: no fsync for them.  The
+	 * connection's level is put back after (FULL, or NORMAL for import) */
+	sync_level = db_scalar(db, "PRAGMA synchronous", NULL, 2);
+	snprintf(restore, sizeof(restore), "PRAGMA synchronous = %d",
+		 sync_level >= 0 && sync_level <= 3 ? (int)sync_level : 2);
 	if (db_exec(db, "PRAGMA synchronous = NORMAL") < 0)
 		return -1;
 	if (db_begin(db) < 0) {
-		db_exec(db, "PRAGMA synchronous = FULL");
+		db_exec(db, restore);
 		return -1;
 	}
 
@@ -400,12 +521,19 @@ int astate_save(struct site *site, long long list_id, const char *list,
 	s.msg = db_prepare(db, "UPDATE messages SET thread_id = ? WHERE id = ?");
 	s.ref = db_prepare(db, "INSERT OR IGNORE INTO arch_refs(list_id, msgid,"
 			   " message) VALUES (?, ?, ?)");
-	if (!s.thread || !s.msg || !s.ref || clear_old(db, list_id, old, full))
+	s.known = db_prepare(db, "SELECT 1 FROM arch_threads WHERE list_id = ?"
+			     " AND thread_id = ?");
+	if (!s.thread || !s.msg || !s.ref || !s.known ||
+	    clear_old(db, list_id, old, full, &removed))
 		s.rc = -1;
 	for (i = 0; s.rc == 0 && i < ix->nthreads; i++)
 		save_thread(&s, &ix->threads[i]);
 	if (s.rc == 0 && save_months(db, list_id, months, full) < 0)
 		s.rc = -1;
+	if (s.rc == 0 &&
+	    save_thread_count(db, list_id, full, s.added - removed) < 0)
+		s.rc = -1;
+	sqlite3_finalize(s.known);
 	sqlite3_finalize(s.thread);
 	sqlite3_finalize(s.msg);
 	sqlite3_finalize(s.ref);
@@ -414,11 +542,11 @@ int astate_save(struct site *site, long long list_id, const char *list,
 		log_error("archive: cannot record threads of \"%s\": %s", list,
 			  sqlite3_errmsg(db));
 		db_rollback(db);
-		db_exec(db, "PRAGMA synchronous = FULL");
+		db_exec(db, restore);
 		return -1;
 	}
 	s.rc = db_commit(db);
-	if (db_exec(db, "PRAGMA synchronous = FULL") < 0)
+	if (db_exec(db, restore) < 0)
 		s.rc = -1;
 	return s.rc;
 }

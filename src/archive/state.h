@@ -40,7 +40,8 @@ int astate_save(struct site *site, long long list_id, const char *list,
 		const struct arch_index *ix, const struct strset *old,
 		const struct strset *months, int full);
 
-/* Makes the index astate_related needs (once).  0 or -1. */
+/* Makes the indexes the archive reads by (astate_related, author and
+ * month pages) and arch_lists (threads per list), once.  0 or -1. */
 int astate_init(sqlite3 *db);
 
 /* Threads shown as possibly related on a thread page, each way. */
@@ -65,5 +66,12 @@ int astate_related(sqlite3 *db, long long list_id, const char *id,
 /* Adds the ids before and after thread id (by start) to out. */
 int astate_neighbours(sqlite3 *db, long long list_id, const char *id,
 		      struct strset *out);
+
+/* For each of ids, adds to out the threads whose pages link to it: the
+ * ones before and after it by start and those it is possibly related to
+ * (astate_neighbours and astate_related, each statement prepared once).
+ * 0 or -1. */
+int astate_linked(sqlite3 *db, long long list_id, const struct strset *ids,
+		  struct strset *out);
 
 #endif

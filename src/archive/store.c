@@ -556,9 +556,15 @@ static int settle_one(const struct site *site, const struct list_info *li,
 int store_settle_shared_ids(const struct site *site,
 			    const struct list_info *li, long long since_rowid)
 {
-	sqlite3_stmt *st = db_prepare(site->db, "SELECT message_id FROM "
-		"messages WHERE list_id = ? GROUP BY message_id HAVING "
-		"count(*) > 1 AND min(id) > ?");
+	/* the ids shared by several messages, all of them new: looked up
+	 * from the new rows only (rowid range), not by grouping the list */
+	sqlite3_stmt *st = db_prepare(site->db, "SELECT DISTINCT n.message_id "
+		"FROM messages n WHERE n.id > ?2 AND +n.list_id = ?1 AND "
+		"NOT EXISTS (SELECT 1 FROM messages o INDEXED BY messages_msgid "
+		"WHERE o.list_id = ?1 AND o.message_id = n.message_id AND "
+		"o.id <= ?2) AND (SELECT count(*) FROM messages c INDEXED BY "
+		"messages_msgid WHERE c.list_id = ?1 AND "
+		"c.message_id = n.message_id) > 1 ORDER BY n.message_id");
 	char **ids = NULL;
 	size_t n = 0, i;
 	int rc = 0;
