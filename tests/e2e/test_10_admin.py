@@ -303,3 +303,15 @@ def test_site_addresses_and_control_characters_refused(site):
     assert rc == 65 and "control characters" in err
     assert "eve@example.com" not in site.ok("member", "list", "network")
     assert "inj" not in site.ok("lists")
+
+
+def test_example_configuration_is_what_init_writes(tmp_path):
+    """conf/confer.conf, the commented example in the source tree, is the
+    file `confer init` writes, so the two cannot drift apart."""
+    import pathlib
+    from conftest import REPO
+    d = tmp_path / "ex"
+    init_site(d, domain="lists.example.org",
+              url="https://lists.example.org/archive/")
+    assert (d / "confer.conf").read_text() == \
+        (REPO / "conf" / "confer.conf").read_text()
