@@ -50,20 +50,12 @@ static int month_range(const char *month, time_t *start, time_t *end)
 static int append_file(const char *path, const char *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_APPEND);
-	ssize_t n;
 
 	if (fd < 0)
 		return 1;
-	while (len > 0) {
-		n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return 1;
-		}
-		data += n;
-		len -= (size_t)n;
+	if (write_all(fd, data, len) < 0) {
+		close(fd);
+		return 1;
 	}
 	return close(fd) < 0 ? 1 : 0;
 }

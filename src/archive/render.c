@@ -115,21 +115,13 @@ void ar_common(struct arender *r, struct tctx *c, const char *root)
 static int write_new(const char *path, const char *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0664);
-	ssize_t n;
 
 	if (fd < 0)
 		return 1;
-	while (len > 0) {
-		n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			unlink(path);
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
+	if (write_all(fd, data, len) < 0) {
+		close(fd);
+		unlink(path);
+		return -1;
 	}
 	if (close(fd) < 0) {
 		unlink(path);

@@ -218,20 +218,12 @@ static struct {
 static int create_new(const char *path, const char *msg, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-	ssize_t n;
 	int saved;
 
 	if (fd < 0)
 		return errno == EEXIST ? 1 : -1;
-	while (len > 0) {
-		n = write(fd, msg, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		msg += n;
-		len -= (size_t)n;
-	}
+	if (write_all(fd, msg, len) < 0)
+		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
 		goto fail;
@@ -294,19 +286,6 @@ int store_write_batch(const struct site *site, struct stored_msg *sm,
 		pending_add(path.data);
 	buf_release(&path);
 	buf_release(&dir);
-	return rc;
-}
-
-static int fsync_path(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	if (close(fd) < 0)
-		rc = -1;
 	return rc;
 }
 

@@ -12,8 +12,10 @@
 #include "core/fsutil.h"
 #include "core/util.h"
 
-static int write_all(int fd, const char *p, size_t len)
+int write_all(int fd, const void *data, size_t len)
 {
+	const char *p = data;
+
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0) {
@@ -42,7 +44,12 @@ static void dir_of(const char *path, struct buf *out)
 
 int fsync_dir(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	return fsync_path(dir);
+}
+
+int fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int rc;
 
 	if (fd < 0)

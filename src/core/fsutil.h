@@ -29,6 +29,10 @@ int mkdir_p(const char *path, mode_t mode);
 
 /* fsyncs a folder so that a rename or unlink in it is durable. */
 int fsync_dir(const char *dir);
+/* fsyncs a file or folder by name.  0 or -1 (errno set). */
+int fsync_path(const char *path);
+/* Writes all of data to fd, retrying on EINTR.  0 or -1 (errno set). */
+int write_all(int fd, const void *data, size_t len);
 
 /* A name unique across processes and hosts: TIME.PID_COUNT.RANDOM */
 void unique_name(struct buf *out);
