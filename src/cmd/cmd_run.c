@@ -55,6 +55,7 @@ int cmd_run(struct site *site, int argc, char **argv)
 		return usage_of("run", 1);
 	umask(007);
 	install_handlers();
+	queue_cleanup(site);
 	if (!once)
 		log_info("runner: started");
 	do {

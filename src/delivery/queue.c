@@ -237,6 +237,24 @@ static int record_all(struct site *site, const struct batch *b,
 	return 0;
 }
 
+/* A copy none of whose deliveries waits any more is removed right after
+ * its last batch, so that no pass has to search the whole history. */
+static void remove_if_finished(sqlite3 *db, const char *copy)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM deliveries WHERE "
+				      "copy_path = ? AND state = 'queued' LIMIT 1");
+	int waiting;
+
+	if (!st)
+		return;
+	db_bind_text(st, 1, copy);
+	waiting = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!waiting && unlink(copy) < 0 && errno != ENOENT)
+		log_warn("queue: cannot remove \"%s\": %s", copy,
+			 strerror(errno));
+}
+
 /* Returns 0, -1 on a database error, 1 when the relay is unreachable. */
 static int deliver_batch(struct site *site, const struct batch *b)
 {
@@ -257,6 +275,8 @@ static int deliver_batch(struct site *site, const struct batch *b)
 		down = send_batch(site, b, &msg, st) < 0;
 	}
 	rc = record_all(site, b, st);
+	if (rc == 0)
+		remove_if_finished(site->db, b->copy_path);
 	free(st);
 	buf_release(&msg);
 	return rc < 0 ? -1 : down;

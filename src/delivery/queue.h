@@ -34,7 +34,9 @@ long queue_retry_all(sqlite3 *db);
 /* Prints the waiting deliveries. */
 int queue_print(sqlite3 *db);
 
-/* Removes outgoing copies whose deliveries are all finished. */
+/* Removes outgoing copies whose deliveries are all finished (a copy is
+ * normally removed after its last batch; this catches those a crash left
+ * behind, so `confer run` calls it once when it starts). */
 void queue_cleanup(struct site *site);
 
 #endif

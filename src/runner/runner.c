@@ -361,7 +361,6 @@ int runner_step(struct site *site, volatile int *stop)
 	}
 	if (queue_run(site, stop) < 0)
 		rc = -1;
-	queue_cleanup(site);
 	close(lock);
 	return rc;
 }

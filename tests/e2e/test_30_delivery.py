@@ -266,3 +266,12 @@ def test_envelope_is_kept_with_the_message(site):
     assert row[0] == "bounce-123@mail.example.org"
     assert row[1] == "NETWORK@" + DOMAIN
     assert row[2] > 0
+
+
+def test_delivered_copies_leave_the_outgoing_spool(site):
+    site.add_member("alice@example.org")
+    site.add_member("bob@example.org")
+    site.post(make_message(frm="alice@example.org"), sender="alice@example.org")
+    site.run_once()
+    assert len(site.deliveries()) == 1
+    assert list((site.spool / "outgoing").iterdir()) == []
