@@ -13,6 +13,7 @@
 #include "archive/render.h"
 #include "archive/state.h"
 #include "archive/template.h"
+#include "archive/workers.h"
 #include "core/db.h"
 #include "core/fsutil.h"
 #include "core/log.h"
@@ -140,28 +141,33 @@ static void touched_release(struct touched *t)
 	free(t->append);
 }
 
-static void render_summaries(struct arender *r, struct touched *t)
+/* Worker k of n renders every n-th page of each kind; the list's front
+ * page and feed go to worker 0. */
+static void render_summaries(struct arender *r, struct touched *t,
+			     unsigned k, unsigned n)
 {
 	size_t i;
 
-	for (i = 0; i < t->months.n; i++) {
+	for (i = k; i < t->months.n; i += n) {
 		ar_month_page(r, t->months.s[i]);
 		if (!t->append || !t->append[i].rowid ||
 		    ar_month_mbox_append(r, t->months.s[i], &t->append[i]))
 			ar_month_mbox(r, t->months.s[i]);
 	}
-	for (i = 0; i < t->days.n; i++)
+	for (i = k; i < t->days.n; i += n)
 		ar_day_page(r, t->days.s[i]);
-	for (i = 0; i < t->authors.n; i++)
+	for (i = k; i < t->authors.n; i += n)
 		ar_author_page(r, t->authors.s[i]);
-	for (i = 0; i < t->amonths.n; i++) {
+	for (i = k; i < t->amonths.n; i += n) {
 		char month[8];
 		memcpy(month, t->amonths.s[i], 7);
 		month[7] = 0;
 		ar_author_month_page(r, t->amonths.s[i] + 8, month);
 	}
-	ar_list_page(r);
-	ar_list_feed(r);
+	if (k == 0) {
+		ar_list_page(r);
+		ar_list_feed(r);
+	}
 }
 
 static int all_authors(struct site *site, const struct list_info *li,
@@ -211,35 +217,58 @@ static int all_months(struct site *site, const struct list_info *li,
 			"messages WHERE list_id = ?", &t->amonths) < 0 ? -1 : 0;
 }
 
+/* What every worker of a full build shares (read-only after the fork). */
+struct full_build {
+	struct tset *ts;
+	const struct list_info *li;
+	struct arch_index *ix;
+	struct touched *t;
+};
+
+static int render_share(struct site *site, unsigned k, unsigned n, void *arg)
+{
+	struct full_build *fb = arg;
+	struct arender r;
+	size_t i;
+	int errors;
+
+	arender_init(&r, site, fb->li, fb->ts);
+	for (i = k; i < fb->ix->nthreads; i += n)
+		ar_thread(&r, fb->ix, i, NULL);
+	render_summaries(&r, fb->t, k, n);
+	errors = r.errors;
+	arender_release(&r);
+	return errors ? -1 : 0;
+}
+
 static int rebuild(struct site *site, struct tset *ts,
 		   const struct list_info *li)
 {
-	struct arender r;
 	struct arch_index ix;
 	struct touched t;
 	struct strset none = { 0 };
-	size_t i;
+	struct full_build fb = { ts, li, &ix, &t };
+	struct buf dir = BUF_INIT;
 	int rc;
 
 	memset(&t, 0, sizeof(t));
-	arender_init(&r, site, li, ts);
-	rc = make_dirs(r.dir.data);
-	if (rc == 0)
-		rc = arch_index_load(site->db, li->id, &ix);
-	if (rc == 0) {
-		rc = astate_save(site, li->id, li->name, &ix, &none, &none, 1);
-		for (i = 0; rc == 0 && i < ix.nthreads; i++)
-			ar_thread(&r, &ix, i, NULL);
-		arch_index_release(&ix);
-	}
+	path_join(&dir, site->archive_dir, li->name);
+	rc = make_dirs(dir.data);
+	buf_release(&dir);
+	if (rc < 0)
+		return -1;
+	if (arch_index_load(site->db, li->id, &ix) < 0)
+		return -1;
+	rc = astate_save(site, li->id, li->name, &ix, &none, &none, 1);
 	if (rc == 0 && (all_months(site, li, &t) < 0 ||
 			all_authors(site, li, &t) < 0))
 		rc = -1;
 	if (rc == 0)
-		render_summaries(&r, &t);
+		rc = workers_run(site, workers_count(site, ix.n), render_share,
+				 &fb);
+	arch_index_release(&ix);
 	touched_release(&t);
-	arender_release(&r);
-	return rc < 0 || r.errors ? -1 : 0;
+	return rc;
 }
 
 /* What an update must render for the threads in ix. */
@@ -414,7 +443,7 @@ static int update(struct site *site, struct tset *ts,
 	if (rc == 0)
 		rc = render_neighbours(&r, &p);
 	if (rc == 0)
-		render_summaries(&r, &p.t);
+		render_summaries(&r, &p.t, 0, 1);
 	arch_index_release(&ix);
 out:
 	plan_release(&p);

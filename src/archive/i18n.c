@@ -125,14 +125,6 @@ void i18n_fill(struct tctx *c, const char *lang)
 		tctx_set(t, rows[i].key, rows[i].text[l]);
 }
 
-void i18n_fill_keys(struct tctx *c, const char *lang, const char *const *keys)
-{
-	struct tctx *t = tctx_map(c, "t");
-
-	for (; *keys; keys++)
-		tctx_set(t, *keys, i18n_get(lang, *keys));
-}
-
 /* The printf conversions of s, in order ("%d%s"). */
 static void conversions(const char *s, struct buf *out)
 {

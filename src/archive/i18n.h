@@ -19,9 +19,6 @@ const char *i18n_get(const char *lang, const char *key);
 /* Sets "t.KEY" for every key of lang's table in c. */
 void i18n_fill(struct tctx *c, const char *lang);
 
-/* Sets "t.KEY" for the given keys only (NULL-terminated list). */
-void i18n_fill_keys(struct tctx *c, const char *lang, const char *const *keys);
-
 /* Checks that every table has every key (non-empty) and that each
  * translation keeps the English string's "%d"/"%s" conversions.  Returns
  * the number of problems, each described on a line of report. */

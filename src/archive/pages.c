@@ -62,7 +62,8 @@ static int append_file(const char *path, const char *data, size_t len)
 
 static sqlite3_stmt *prepare(struct arender *r, const char *sql)
 {
-	sqlite3_stmt *st = db_prepare(r->site->db, sql);
+	/* every page kind runs its queries once per page: prepared once */
+	sqlite3_stmt *st = db_cached(r->site->db, sql);
 
 	if (!st)
 		r->errors++;
@@ -77,7 +78,7 @@ static void finish(struct arender *r, sqlite3_stmt *st, int rc)
 		log_error("archive: database: %s", sqlite3_errmsg(r->site->db));
 		r->errors++;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 }
 
 static void set_date(struct tctx *c, const char *name, time_t t)
@@ -371,7 +372,7 @@ void ar_author_month_page(struct arender *r, const char *addr,
 	if (!st)
 		return;
 	if (month_range(month, &a, &b) < 0) {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return;
 	}
 	db_bind_text(st, 2, addr);
@@ -460,7 +461,7 @@ static void list_totals(struct arender *r, struct tctx *c)
 		tctx_setf(c, "threads_count", "%lld",
 			  sqlite3_column_int64(st, 0));
 	if (st)
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 }
 
 void ar_list_page(struct arender *r)
@@ -538,7 +539,7 @@ static void chart(struct arender *r, long long list_id, const char *last,
 		if (month_range(prev, &a, &b) < 0)
 			return;
 	}
-	st = db_prepare(r->site->db, "SELECT month, count FROM arch_months "
+	st = db_cached(r->site->db, "SELECT month, count FROM arch_months "
 			"WHERE list_id = ? AND month >= ? AND month <= ?");
 	if (!st) {
 		r->errors++;
@@ -591,7 +592,7 @@ static void home_row(const struct list_info *li, int depth, void *arg)
 	tctx_set_bool(row, "sub", depth > 0);
 	tctx_setf(row, "members", "%lld",
 		  list_member_count(h->r->site->db, li->id));
-	st = db_prepare(h->r->site->db, "SELECT (SELECT coalesce(sum(count), 0)"
+	st = db_cached(h->r->site->db, "SELECT (SELECT coalesce(sum(count), 0)"
 		" FROM arch_months WHERE list_id = ?1), (SELECT max(month) FROM "
 		"arch_months WHERE list_id = ?1), (SELECT max(received) FROM "
 		"messages WHERE list_id = ?1)");
@@ -610,7 +611,7 @@ static void home_row(const struct list_info *li, int depth, void *arg)
 			free(last);
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 }
 
 void ar_home(struct arender *r)
@@ -648,7 +649,7 @@ int ar_month_mbox_append(struct arender *r, const char *month,
 	db_bind_text(st, 4, m->permalink);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		later = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	buf_printf(&rel, "%s.mbox", month);
 	path_join(&path, r->dir.data, rel.data);
 	if (!later && access(path.data, F_OK) == 0) {

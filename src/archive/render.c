@@ -44,12 +44,15 @@ void arender_init(struct arender *r, struct site *site,
 	r->lang = i18n_lang(li ? li->language : site->default_language);
 	r->labels.quoted = i18n_get(r->lang, "quoted");
 	r->labels.lines = i18n_get(r->lang, "lines");
+	r->strings = tctx_new();
+	i18n_fill(r->strings, r->lang);
 }
 
 void arender_release(struct arender *r)
 {
 	sqlite3_finalize(r->nb[0]);
 	sqlite3_finalize(r->nb[1]);
+	tctx_free(r->strings);
 	buf_release(&r->dir);
 }
 
@@ -98,7 +101,7 @@ void ar_common(struct arender *r, struct tctx *c, const char *root)
 	tctx_set(c, "root", root);
 	tctx_set(c, "lang", r->lang);
 	tctx_set(c, "domain", r->site->domain);
-	i18n_fill(c, r->lang);
+	tctx_set_shared(c, "t", tctx_map(r->strings, "t"));
 	if (r->li) {
 		tctx_set(c, "list.name", r->li->name);
 		tctx_set(c, "list.description", r->li->description);
@@ -374,10 +377,6 @@ static void part_ctx(struct thread_job *j, struct tmsg *tm,
 	buf_release(&html);
 }
 
-/* The strings body.html uses (it is rendered once per message). */
-static const char *const body_keys[] = { "unreadable", "forwarded", "from",
-	"date", "subject", "bytes", NULL };
-
 /* Reads and parses one message; renders its body once into tm->body. */
 static void load_body(struct thread_job *j, struct tmsg *tm)
 {
@@ -388,7 +387,7 @@ static void load_body(struct thread_job *j, struct tmsg *tm)
 	size_t i;
 	int natt = 0;
 
-	i18n_fill_keys(c, j->r->lang, body_keys);
+	tctx_set_shared(c, "t", tctx_map(j->r->strings, "t"));
 	path_join(&path, j->r->site->store_dir, m->path);
 	if (read_file(path.data, (size_t)1 << 30, &tm->raw) < 0) {
 		log_error("archive: cannot read \"%s\": %s", path.data,

@@ -33,6 +33,8 @@ struct arender {
 	struct text_labels labels;
 	int errors;                   /* failures so far (each logged) */
 	struct sqlite3_stmt *nb[2];   /* previous/next thread, prepared once */
+	struct tctx *strings;         /* the page strings (t.*) of lang, shared
+				       * by every page rendered */
 };
 
 /* Prepares r for list li (NULL: the archive's top folder).  Release with

@@ -320,12 +320,11 @@ int astate_related(sqlite3 *db, long long list_id, const char *id,
 	sqlite3_stmt *st[2];
 	int rc = -1;
 
-	st[0] = db_prepare(db, related_sql[0]);
-	st[1] = st[0] ? db_prepare(db, related_sql[1]) : NULL;
+	/* called once per thread page: prepared once per connection */
+	st[0] = db_cached(db, related_sql[0]);
+	st[1] = st[0] ? db_cached(db, related_sql[1]) : NULL;
 	if (st[1])
 		rc = related_with(st, list_id, id, fn, arg);
-	sqlite3_finalize(st[0]);
-	sqlite3_finalize(st[1]);
 	return rc;
 }
 

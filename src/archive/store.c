@@ -109,7 +109,7 @@ static void message_id_of(const char *msg, size_t len, const char *domain,
 static int lookup(sqlite3 *db, const char *sql, long long list_id,
 		  const char *a, const char *b)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = db_cached(db, sql);
 	int rc;
 
 	if (!st)
@@ -119,7 +119,7 @@ static int lookup(sqlite3 *db, const char *sql, long long list_id,
 	if (b)
 		db_bind_text(st, 3, b);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -349,7 +349,7 @@ static void bind_header(sqlite3_stmt *st, int col, const char *msg,
 int store_insert(sqlite3 *db, const struct list_info *li,
 		 struct stored_msg *sm, const char *msg, size_t len)
 {
-	sqlite3_stmt *st = db_prepare(db,
+	sqlite3_stmt *st = db_cached(db,
 		"INSERT INTO messages(list_id, permalink, message_id, "
 		"id_generated, content_hash, received, date, from_name, "
 		"from_addr, subject, in_reply_to, refs, size, path) "
@@ -360,7 +360,7 @@ int store_insert(sqlite3 *db, const struct list_info *li,
 	if (!st)
 		return -1;
 	/* the row needs only header fields: parse the header block alone */
-	content_parse(msg, header_block_len(msg, len), &c);
+	content_parse_headers(msg, header_block_len(msg, len), &c);
 	sqlite3_bind_int64(st, 1, li->id);
 	db_bind_text(st, 2, sm->permalink);
 	db_bind_text(st, 3, sm->message_id.data);
@@ -382,7 +382,7 @@ int store_insert(sqlite3 *db, const struct list_info *li,
 			  sm->message_id.data, sqlite3_errmsg(db));
 	else
 		sm->rowid = sqlite3_last_insert_rowid(db);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	content_release(&c);
 	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -28,6 +28,7 @@ enum tkind { TV_STR, TV_HTML, TV_BOOL, TV_MAP, TV_LIST };
 
 struct tval {
 	enum tkind kind;
+	unsigned char shared;   /* TV_MAP borrowed (tctx_set_shared): not freed */
 	union {
 		struct {
 			char *s;
@@ -83,7 +84,8 @@ static void tval_release(struct tval *v)
 		free(v->u.str.s);
 		break;
 	case TV_MAP:
-		tctx_free(v->u.map);
+		if (!v->shared)
+			tctx_free(v->u.map);
 		break;
 	case TV_LIST:
 		for (i = 0; i < v->u.list.n; i++)
@@ -94,6 +96,7 @@ static void tval_release(struct tval *v)
 		break;
 	}
 	v->kind = TV_BOOL;
+	v->shared = 0;
 	v->u.b = 0;
 }
 
@@ -188,6 +191,7 @@ static struct tentry *ctx_entry_n(struct tctx *c, const char *k, size_t len)
 	e->klen = len;
 	e->hash = h;
 	e->val.kind = TV_BOOL;
+	e->val.shared = 0;
 	e->val.u.b = 0;
 	ctx_index_add(c);
 	return e;
@@ -198,7 +202,8 @@ static struct tctx *ctx_map_n(struct tctx *c, const char *k, size_t len)
 {
 	struct tentry *e = ctx_entry_n(c, k, len);
 
-	if (e->val.kind == TV_MAP)
+	/* a borrowed map is never written through */
+	if (e->val.kind == TV_MAP && !e->val.shared)
 		return e->val.u.map;
 	tval_release(&e->val);
 	e->val.kind = TV_MAP;
@@ -300,11 +305,24 @@ static struct tval *ctx_list_append(struct tctx *c, const char *name)
 	return &l->u.list.items[l->u.list.n++];
 }
 
+void tctx_set_shared(struct tctx *c, const char *name,
+		     const struct tctx *shared)
+{
+	struct tentry *e = ctx_entry(c, name);
+
+	tval_release(&e->val);
+	e->val.kind = TV_MAP;
+	e->val.shared = 1;
+	/* only read through: lookups take const maps */
+	e->val.u.map = (struct tctx *)(uintptr_t)shared;
+}
+
 struct tctx *tctx_push(struct tctx *c, const char *name)
 {
 	struct tval *v = ctx_list_append(c, name);
 
 	v->kind = TV_MAP;
+	v->shared = 0;
 	v->u.map = tctx_new();
 	return v->u.map;
 }
@@ -316,6 +334,7 @@ void tctx_push_str(struct tctx *c, const char *name, const char *value)
 	if (!value)
 		value = "";
 	v->kind = TV_STR;
+	v->shared = 0;
 	v->u.str.len = strlen(value);
 	v->u.str.s = xstrndup(value, v->u.str.len);
 }

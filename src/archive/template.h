@@ -55,6 +55,12 @@ void tctx_set_html(struct tctx *c, const char *name, const char *html);
 void tctx_set_bool(struct tctx *c, const char *name, int value);
 /* Returns a nested map stored under name (created on first use). */
 struct tctx *tctx_map(struct tctx *c, const char *name);
+/* Stores a map owned by someone else under name, for values many pages
+ * share (the translated strings): it must outlive c, is never freed by c,
+ * and setters that walk into it (tctx_set(c, "name.x", ..)) replace it
+ * with a map of c's own instead of changing it. */
+void tctx_set_shared(struct tctx *c, const char *name,
+		     const struct tctx *shared);
 /* Appends a new map to the list stored under name and returns it; the
  * list is created on first use.  Owned by c. */
 struct tctx *tctx_push(struct tctx *c, const char *name);

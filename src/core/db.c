@@ -368,7 +368,50 @@ int db_open(sqlite3 **db, const char *path)
 	return 0;
 }
 
+/* Statements on hot paths (one per imported message or rendered page) are
+ * prepared once per connection: preparing costs more than running them.
+ * The key is the SQL text's address, so callers pass string literals. */
+#define DB_CACHE_SLOTS 64
+
+static struct cached_stmt {
+	sqlite3 *db;
+	const char *sql;
+	sqlite3_stmt *st;
+} stmt_cache[DB_CACHE_SLOTS];
+
+sqlite3_stmt *db_cached(sqlite3 *db, const char *sql)
+{
+	struct cached_stmt *free_slot = NULL;
+	size_t i;
+
+	for (i = 0; i < DB_CACHE_SLOTS; i++) {
+		struct cached_stmt *c = &stmt_cache[i];
+		if (c->db == db && c->sql == sql) {
+			sqlite3_reset(c->st);
+			sqlite3_clear_bindings(c->st);
+			return c->st;
+		}
+		if (!c->db && !free_slot)
+			free_slot = c;
+	}
+	if (!free_slot)
+		die("database: more than %d cached statements", DB_CACHE_SLOTS);
+	free_slot->st = db_prepare(db, sql);
+	if (!free_slot->st)
+		return NULL;
+	free_slot->db = db;
+	free_slot->sql = sql;
+	return free_slot->st;
+}
+
 void db_close(sqlite3 *db)
 {
+	size_t i;
+
+	for (i = 0; i < DB_CACHE_SLOTS; i++)
+		if (stmt_cache[i].db == db) {
+			sqlite3_finalize(stmt_cache[i].st);
+			memset(&stmt_cache[i], 0, sizeof(stmt_cache[i]));
+		}
 	sqlite3_close(db);
 }

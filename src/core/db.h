@@ -16,6 +16,12 @@ void db_close(sqlite3 *db);
 
 /* Prepares sql; on failure logs the SQLite error and returns NULL. */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+/* Like db_prepare for a statement run again and again: prepared once per
+ * connection and kept until db_close, returned reset with no bindings.
+ * sql must be a string literal (its address is the key).  The caller never
+ * finalizes it, and resets it (sqlite3_reset) when it stops stepping
+ * before SQLITE_DONE, so that it holds no read transaction open. */
+sqlite3_stmt *db_cached(sqlite3 *db, const char *sql);
 /* Runs a statement without results (no parameters).  0 or -1 (logged). */
 int db_exec(sqlite3 *db, const char *sql);
 /* BEGIN IMMEDIATE: takes the write lock before anything is read. */

@@ -53,6 +53,7 @@ static const struct setting settings[] = {
 	  1073741824 },
 	{ "archive_show_addresses", S_BOOL, OFF(show_addresses), "false", 0,
 	  0 },
+	{ "archive_workers", S_INT, OFF(archive_workers), "0", 0, 64 },
 	{ "list_defaults.subject_tag", S_BOOL, OFF(default_subject_tag),
 	  "true", 0, 0 },
 	{ "list_defaults.max_size", S_LONG, OFF(default_max_size), "10485760",

@@ -28,6 +28,7 @@ struct site {
 	long hard_max_size;  /* receive refuses larger input */
 	char delimiter;      /* sub-address delimiter */
 	int show_addresses;  /* archive pages may show addresses */
+	int archive_workers; /* full-build render processes; 0: one per CPU */
 	/* defaults for new lists */
 	int default_subject_tag;
 	long default_max_size;

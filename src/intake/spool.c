@@ -176,17 +176,18 @@ int mail_canonicalize(const char *in, size_t len, struct buf *out,
 		i = nl ? ll + 1 : len;
 	}
 	buf_grow(out, len - i + len / 16);
-	for (; i < len; i++) {
-		char c = in[i];
-		if (c == '\r') {
-			buf_add(out, "\r\n", 2);
-			if (i + 1 < len && in[i + 1] == '\n')
-				i++;
-		} else if (c == '\n') {
-			buf_add(out, "\r\n", 2);
-		} else {
-			buf_addc(out, c);
-		}
+	while (i < len) {
+		/* copy up to the next line end in one go */
+		size_t run = i;
+		while (run < len && in[run] != '\r' && in[run] != '\n')
+			run++;
+		buf_add(out, in + i, run - i);
+		if (run == len)
+			break;
+		buf_add(out, "\r\n", 2);
+		i = run + 1;
+		if (in[run] == '\r' && i < len && in[i] == '\n')
+			i++;
 	}
 	/* SMTP needs the last line ended; relays add it anyway */
 	if (out->len && out->data[out->len - 1] != '\n')

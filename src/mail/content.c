@@ -675,6 +675,17 @@ static void walk(struct walk *w, struct mailmime *m, int depth)
 		walk_leaf(w, m, depth);
 }
 
+void content_parse_headers(const char *msg, size_t len, struct content *out)
+{
+	struct buf norm = BUF_INIT;
+
+	memset(out, 0, sizeof(*out));
+	crlf_normalize(msg, len, &norm);
+	content_headers_read(norm.data, content_header_len(norm.data, norm.len),
+			     out);
+	buf_release(&norm);
+}
+
 void content_parse(const char *msg, size_t len, struct content *out)
 {
 	struct buf norm = BUF_INIT;

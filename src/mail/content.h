@@ -52,6 +52,10 @@ struct content {
  * References are unfolded); non-empty text ends with a newline.  Free
  * with content_release. */
 void content_parse(const char *msg, size_t len, struct content *out);
+/* Only the header fields of struct content (subject, from, message id,
+ * in-reply-to, references, date), read as content_parse reads them; no
+ * part is parsed.  Free with content_release. */
+void content_parse_headers(const char *msg, size_t len, struct content *out);
 void content_release(struct content *c);
 
 /* Converts HTML to readable text (paragraphs, list items, links written out

@@ -258,6 +258,32 @@ def test_update_writes_what_a_rebuild_writes(tmp_path):
     assert tree_snapshot(a.archive) == sa
 
 
+def test_worker_processes_write_what_one_process_writes(tmp_path):
+    """A full build split over worker processes (archive_workers) writes
+    the same files as one process; every worker's share is there."""
+    msgs = forum_messages()
+    base = calendar.timegm((2023, 3, 1, 8, 0, 0))
+    for k in range(40):
+        raw = make_message(frm="Poster %d <p%d@example.org>" % (k % 7, k % 7),
+                           subject="Topic %d" % k,
+                           msgid="<topic%d@example.org>" % k,
+                           body="Body of topic %d.\n" % k,
+                           date=date(2023, 3 + k // 10, 1 + k % 10))
+        msgs.append((base + k * 86400 * 3, raw))
+    snaps = []
+    for workers in (1, 3):
+        s = new_site(tmp_path, "w%d" % workers)
+        s.set_setting("archive_workers", str(workers))
+        import_all(s, msgs, tmp_path, tag="w%d" % workers)
+        s.ok("archive", "network")
+        snaps.append(tree_snapshot(s.archive))
+    one, three = snaps
+    assert sorted(one) == sorted(three)
+    assert [k for k in one if one[k] != three[k]] == []
+    assert len([k for k in one if k.startswith("network/thread/")
+                and k.endswith(".html")]) == 43
+
+
 def test_reverse_order_import_same_pages(tmp_path):
     msgs = forum_messages()
     a = new_site(tmp_path, "a")

@@ -371,6 +371,31 @@ static void test_dotted_names(void **state)
 	tctx_free(c);
 }
 
+/* A shared map reads like an own one, is never freed by the contexts
+ * that borrow it, and setters never write through it. */
+static void test_shared_map(void **state)
+{
+	struct tctx *strings = tctx_new();
+	struct tctx *a = tctx_new(), *b = tctx_new();
+
+	(void)state;
+	tctx_set(strings, "hello", "Hi <there>");
+	tctx_set_shared(a, "t", strings);
+	tctx_set_shared(b, "t", strings);
+	expect_render("{{t.hello}}|{{#t}}{{hello}}{{/t}}", a,
+		      "Hi &lt;there&gt;|Hi &lt;there&gt;");
+	tctx_free(a);
+	/* b still reads it: a did not free it */
+	expect_render("{{t.hello}}", b, "Hi &lt;there&gt;");
+	/* writing into b's "t" gives b a map of its own */
+	tctx_set(b, "t.other", "x");
+	expect_render("[{{t.hello}}][{{t.other}}]", b, "[][x]");
+	tctx_set_shared(b, "t", strings);
+	expect_render("[{{t.hello}}][{{t.other}}]", b, "[Hi &lt;there&gt;][]");
+	tctx_free(b);
+	tctx_free(strings);
+}
+
 static void test_dotted_setters(void **state)
 {
 	struct tctx *c = tctx_new();
@@ -794,6 +819,7 @@ int main(void)
 		cmocka_unit_test(test_list_of_maps_and_nesting),
 		cmocka_unit_test(test_dotted_names),
 		cmocka_unit_test(test_dotted_setters),
+		cmocka_unit_test(test_shared_map),
 		cmocka_unit_test(test_scoping),
 		cmocka_unit_test(test_first_last_index),
 		cmocka_unit_test(test_comments),
