@@ -10,6 +10,7 @@
 #include "admin/lists.h"
 #include "archive/build.h"
 #include "archive/index.h"
+#include "archive/links.h"
 #include "archive/render.h"
 #include "archive/state.h"
 #include "archive/template.h"
@@ -141,33 +142,28 @@ static void touched_release(struct touched *t)
 	free(t->append);
 }
 
-/* Worker k of n renders every n-th page of each kind; the list's front
- * page and feed go to worker 0. */
-static void render_summaries(struct arender *r, struct touched *t,
-			     unsigned k, unsigned n)
+static void render_summaries(struct arender *r, struct touched *t)
 {
 	size_t i;
 
-	for (i = k; i < t->months.n; i += n) {
+	for (i = 0; i < t->months.n; i++) {
 		ar_month_page(r, t->months.s[i]);
 		if (!t->append || !t->append[i].rowid ||
 		    ar_month_mbox_append(r, t->months.s[i], &t->append[i]))
 			ar_month_mbox(r, t->months.s[i]);
 	}
-	for (i = k; i < t->days.n; i += n)
+	for (i = 0; i < t->days.n; i++)
 		ar_day_page(r, t->days.s[i]);
-	for (i = k; i < t->authors.n; i += n)
+	for (i = 0; i < t->authors.n; i++)
 		ar_author_page(r, t->authors.s[i]);
-	for (i = k; i < t->amonths.n; i += n) {
+	for (i = 0; i < t->amonths.n; i++) {
 		char month[8];
 		memcpy(month, t->amonths.s[i], 7);
 		month[7] = 0;
 		ar_author_month_page(r, t->amonths.s[i] + 8, month);
 	}
-	if (k == 0) {
-		ar_list_page(r);
-		ar_list_feed(r);
-	}
+	ar_list_page(r);
+	ar_list_feed(r);
 }
 
 static int all_authors(struct site *site, const struct list_info *li,
@@ -222,23 +218,77 @@ struct full_build {
 	struct tset *ts;
 	const struct list_info *li;
 	struct arch_index *ix;
+	struct thread_links links;
 	struct touched *t;
 };
 
-static int render_share(struct site *site, unsigned k, unsigned n, void *arg)
+/* Threads are handed out a few at a time: a thread is small work. */
+#define THREAD_CHUNK 8
+
+/* One summary page (or a month's page and mbox) of a full build: items
+ * are numbered months, days, authors, author-months, then the list's own
+ * pages. */
+static void summary_item(struct arender *r, struct touched *t, size_t i)
+{
+	if (i < t->months.n) {
+		ar_month_page(r, t->months.s[i]);
+		ar_month_mbox(r, t->months.s[i]);
+		return;
+	}
+	i -= t->months.n;
+	if (i < t->days.n) {
+		ar_day_page(r, t->days.s[i]);
+		return;
+	}
+	i -= t->days.n;
+	if (i < t->authors.n) {
+		ar_author_page(r, t->authors.s[i]);
+		return;
+	}
+	i -= t->authors.n;
+	if (i < t->amonths.n) {
+		char month[8];
+		memcpy(month, t->amonths.s[i], 7);
+		month[7] = 0;
+		ar_author_month_page(r, t->amonths.s[i] + 8, month);
+		return;
+	}
+	ar_list_page(r);
+	ar_list_feed(r);
+}
+
+/* A worker's part of a full build.  Worker 0 first saves the thread
+ * state; thread pages need none (their links are in memory), the summary
+ * pages read it, so they wait for it. */
+static int render_share(struct site *site, struct workers *w, void *arg)
 {
 	struct full_build *fb = arg;
+	struct touched *t = fb->t;
+	size_t nsum = t->months.n + t->days.n + t->authors.n + t->amonths.n + 1;
 	struct arender r;
-	size_t i;
-	int errors;
+	size_t i, k;
+	int rc = 0;
 
+	if (workers_self(w) == 0) {
+		struct strset none = { 0 };
+		rc = astate_save(site, fb->li->id, fb->li->name, fb->ix, &none,
+				 &none, 1);
+		workers_release(w, rc == 0);
+	}
 	arender_init(&r, site, fb->li, fb->ts);
-	for (i = k; i < fb->ix->nthreads; i += n)
-		ar_thread(&r, fb->ix, i, NULL);
-	render_summaries(&r, fb->t, k, n);
-	errors = r.errors;
+	r.links = &fb->links;
+	while ((i = workers_take(w, 0, THREAD_CHUNK)) < fb->ix->nthreads)
+		for (k = i; k < i + THREAD_CHUNK && k < fb->ix->nthreads; k++)
+			ar_thread(&r, fb->ix, k, NULL);
+	if (workers_wait(w) < 0)
+		rc = -1;
+	else
+		while ((i = workers_take(w, 1, 1)) < nsum)
+			summary_item(&r, t, i);
+	if (r.errors)
+		rc = -1;
 	arender_release(&r);
-	return errors ? -1 : 0;
+	return rc;
 }
 
 static int rebuild(struct site *site, struct tset *ts,
@@ -246,12 +296,12 @@ static int rebuild(struct site *site, struct tset *ts,
 {
 	struct arch_index ix;
 	struct touched t;
-	struct strset none = { 0 };
-	struct full_build fb = { ts, li, &ix, &t };
+	struct full_build fb;
 	struct buf dir = BUF_INIT;
 	int rc;
 
 	memset(&t, 0, sizeof(t));
+	memset(&fb, 0, sizeof(fb));
 	path_join(&dir, site->archive_dir, li->name);
 	rc = make_dirs(dir.data);
 	buf_release(&dir);
@@ -259,13 +309,18 @@ static int rebuild(struct site *site, struct tset *ts,
 		return -1;
 	if (arch_index_load(site->db, li->id, &ix) < 0)
 		return -1;
-	rc = astate_save(site, li->id, li->name, &ix, &none, &none, 1);
-	if (rc == 0 && (all_months(site, li, &t) < 0 ||
-			all_authors(site, li, &t) < 0))
+	fb.ts = ts;
+	fb.li = li;
+	fb.ix = &ix;
+	fb.t = &t;
+	links_compute(&ix, li->name, &fb.links);
+	/* these read messages only, not the thread state */
+	if (all_months(site, li, &t) < 0 || all_authors(site, li, &t) < 0)
 		rc = -1;
 	if (rc == 0)
 		rc = workers_run(site, workers_count(site, ix.n), render_share,
 				 &fb);
+	links_release(&fb.links);
 	arch_index_release(&ix);
 	touched_release(&t);
 	return rc;
@@ -443,7 +498,7 @@ static int update(struct site *site, struct tset *ts,
 	if (rc == 0)
 		rc = render_neighbours(&r, &p);
 	if (rc == 0)
-		render_summaries(&r, &p.t, 0, 1);
+		render_summaries(&r, &p.t);
 	arch_index_release(&ix);
 out:
 	plan_release(&p);

@@ -15,6 +15,7 @@
 #include "admin/lists.h"
 #include "archive/attach.h"
 #include "archive/i18n.h"
+#include "archive/links.h"
 #include "archive/render.h"
 #include "archive/state.h"
 #include "archive/store.h"
@@ -665,8 +666,17 @@ static void neighbours(struct thread_job *j, struct tctx *c)
 		"LIMIT 1" };
 	static const char *name[2] = { "prev_url", "next_url" };
 	const struct arch_thread *t = &j->ix->threads[j->ti];
+	const struct thread_links *l = j->r->links;
 	int k;
 
+	if (l) {
+		int nb[2] = { l->prev[j->ti], l->next[j->ti] };
+		for (k = 0; k < 2; k++)
+			if (nb[k] >= 0)
+				tctx_setf(c, name[k], "%s.html",
+					  j->ix->threads[nb[k]].id);
+		return;
+	}
 	for (k = 0; k < 2; k++) {
 		sqlite3_stmt *st = j->r->nb[k];
 		if (!st)
@@ -702,6 +712,18 @@ static void related_row(const char *id, const char *subject, time_t first,
 	set_date(e, "date", first);
 }
 
+static void links_related(struct thread_job *j, struct related *rl)
+{
+	const struct thread_links *l = j->r->links;
+	size_t i;
+
+	for (i = 0; i < l->rel_count[j->ti]; i++) {
+		int o = l->rel[l->rel_start[j->ti] + i];
+		related_row(j->ix->threads[o].id, l->subject[o],
+			    j->ix->threads[o].first, rl);
+	}
+}
+
 static void thread_page(struct thread_job *j, const char *subject)
 {
 	const struct arch_thread *t = &j->ix->threads[j->ti];
@@ -732,8 +754,10 @@ static void thread_page(struct thread_job *j, const char *subject)
 			  j->ix->ts.node_of[j->m[i].msg]->depth);
 	}
 	neighbours(j, c);
-	if (astate_related(j->r->site->db, j->r->li->id, t->id, related_row,
-			   &rl) < 0)
+	if (j->r->links)
+		links_related(j, &rl);
+	else if (astate_related(j->r->site->db, j->r->li->id, t->id,
+				related_row, &rl) < 0)
 		j->r->errors++;
 	tctx_set_bool(c, "has_related", rl.n > 0);
 	buf_printf(&rel, "thread/%s.html", t->id);

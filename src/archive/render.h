@@ -24,6 +24,8 @@ struct tctx;
  * author's month pages). */
 #define AUTHOR_RECENT 50
 
+struct thread_links;
+
 struct arender {
 	struct site *site;
 	const struct list_info *li;   /* NULL for the network home */
@@ -33,6 +35,8 @@ struct arender {
 	struct text_labels labels;
 	int errors;                   /* failures so far (each logged) */
 	struct sqlite3_stmt *nb[2];   /* previous/next thread, prepared once */
+	const struct thread_links *links; /* a full build's, else NULL: the
+					   * database is asked */
 	struct tctx *strings;         /* the page strings (t.*) of lang, shared
 				       * by every page rendered */
 };

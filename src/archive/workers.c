@@ -1,9 +1,11 @@
-/* workers.c: forks the render workers of a full build and collects their
- * results (see workers.h for why processes). */
+/* workers.c: forks the render workers of a full build, hands out items
+ * from counters in shared memory and collects the results (see workers.h
+ * for why processes). */
 #include <errno.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,15 @@
 #define WORKERS_MAX 8
 /* Below this many items one process is faster than forking. */
 #define WORKERS_MIN_ITEMS 256
+#define WORKERS_QUEUES 2
+
+struct workers {
+	unsigned self, n;
+	atomic_size_t *next;    /* WORKERS_QUEUES counters, shared */
+	int gate[2];            /* worker 0 writes one byte per other worker */
+	int released;           /* worker 0: what it released with (-1: not
+				 * yet) */
+};
 
 unsigned workers_count(const struct site *site, size_t items)
 {
@@ -32,21 +43,58 @@ unsigned workers_count(const struct site *site, size_t items)
 	return cpus > WORKERS_MAX ? WORKERS_MAX : (unsigned)cpus;
 }
 
+unsigned workers_self(const struct workers *w)
+{
+	return w->self;
+}
+
+size_t workers_take(struct workers *w, unsigned q, size_t chunk)
+{
+	return atomic_fetch_add(&w->next[q], chunk);
+}
+
+void workers_release(struct workers *w, int ok)
+{
+	char c = ok ? '1' : '0';
+	unsigned k;
+
+	if (w->self != 0 || w->released >= 0)
+		return;
+	w->released = ok != 0;
+	for (k = 1; k < w->n; k++)
+		while (write(w->gate[1], &c, 1) < 0 && errno == EINTR)
+			;
+}
+
+int workers_wait(struct workers *w)
+{
+	char c = '0';
+	ssize_t r;
+
+	if (w->self == 0)
+		return w->released == 1 ? 0 : -1;
+	while ((r = read(w->gate[0], &c, 1)) < 0 && errno == EINTR)
+		;
+	return r == 1 && c == '1' ? 0 : -1;
+}
+
 /* The child's side: a connection of its own, then the job.  It leaves
  * with _exit so that nothing inherited (stdio buffers, the parent's
  * connection, atexit handlers) runs twice. */
-static void child(struct site *site, unsigned k, unsigned n,
-		  int (*job)(struct site *, unsigned, unsigned, void *),
+static void child(struct site *site, struct workers *w,
+		  int (*job)(struct site *, struct workers *, void *),
 		  void *arg)
 {
-	int rc;
+	int rc = -1;
 
+	/* a worker 0 that dies must end the wait with EOF, not hang it */
+	close(w->gate[1]);
 	site->db = NULL;
-	if (site_open_db(site) < 0)
-		_exit(1);
-	rc = job(site, k, n, arg);
-	db_close(site->db);
-	site->db = NULL;
+	if (site_open_db(site) == 0) {
+		rc = job(site, w, arg);
+		db_close(site->db);
+		site->db = NULL;
+	}
 	fflush(NULL);
 	_exit(rc < 0 ? 1 : 0);
 }
@@ -72,25 +120,41 @@ static int reap(pid_t pid, unsigned k)
 }
 
 int workers_run(struct site *site, unsigned n,
-		int (*job)(struct site *site, unsigned k, unsigned n,
-			   void *arg),
+		int (*job)(struct site *site, struct workers *w, void *arg),
 		void *arg)
 {
+	struct workers w;
 	pid_t pids[WORKERS_MAX];
 	unsigned k, started = 1;
-	int rc = 0;
+	size_t q;
+	int rc;
 
-	if (n > WORKERS_MAX)
-		n = WORKERS_MAX;
-	if (n <= 1)
-		return job(site, 0, 1, arg);
-	fflush(NULL);
-	for (k = 1; k < n; k++) {
+	memset(&w, 0, sizeof(w));
+	w.released = -1;
+	w.gate[0] = w.gate[1] = -1;
+	w.n = n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : n;
+	w.next = mmap(NULL, WORKERS_QUEUES * sizeof(atomic_size_t),
+		      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (w.next == MAP_FAILED)
+		die("archive: cannot map the work counters: %s",
+		    strerror(errno));
+	for (q = 0; q < WORKERS_QUEUES; q++)
+		atomic_init(&w.next[q], 0);
+	if (w.n > 1 && pipe(w.gate) < 0) {
+		log_warn("archive: cannot start render workers: %s",
+			 strerror(errno));
+		w.n = 1;
+	}
+	if (w.n > 1)
+		fflush(NULL);
+	for (k = 1; k < w.n; k++) {
 		pid_t pid = fork();
-		if (pid == 0)
-			child(site, k, n, job, arg);
+		if (pid == 0) {
+			w.self = k;
+			child(site, &w, job, arg);
+		}
 		if (pid < 0) {
-			/* fewer workers: this process renders the rest */
+			/* the ones started share the work with this one */
 			log_warn("archive: cannot start render worker: %s",
 				 strerror(errno));
 			break;
@@ -98,16 +162,17 @@ int workers_run(struct site *site, unsigned n,
 		pids[k] = pid;
 		started++;
 	}
-	if (started < n) {
-		/* the missing workers' shares are done here, in order */
-		for (k = started; k < n; k++)
-			if (job(site, k, n, arg) < 0)
-				rc = -1;
-	}
-	if (job(site, 0, n, arg) < 0)
-		rc = -1;
+	w.n = started;
+	rc = job(site, &w, arg);
+	/* whatever job did, no worker may wait for ever */
+	workers_release(&w, 0);
 	for (k = 1; k < started; k++)
 		if (reap(pids[k], k) < 0)
 			rc = -1;
+	if (w.gate[0] >= 0) {
+		close(w.gate[0]);
+		close(w.gate[1]);
+	}
+	munmap(w.next, WORKERS_QUEUES * sizeof(atomic_size_t));
 	return rc;
 }

@@ -282,6 +282,13 @@ def test_worker_processes_write_what_one_process_writes(tmp_path):
     assert [k for k in one if one[k] != three[k]] == []
     assert len([k for k in one if k.startswith("network/thread/")
                 and k.endswith(".html")]) == 43
+    # a worker that fails makes the build fail, and says why
+    s = Site(tmp_path / "w3")
+    victim = sorted((s.dir / "store").rglob("*.eml"))[-1]
+    victim.unlink()
+    rc, out, err = s.confer("archive", "network")
+    assert rc != 0
+    assert "cannot read" in err and victim.name in err
 
 
 def test_reverse_order_import_same_pages(tmp_path):
