@@ -83,27 +83,77 @@ static void content_hash(const char *msg, size_t len, char *hex)
 }
 
 static void message_id_of(const char *msg, size_t len, const char *domain,
-			  const char *hash, struct stored_msg *sm)
+			  const char *hash, struct buf *id, int *generated)
 {
 	struct buf v = BUF_INIT;
 
+	*generated = 0;
 	if (header_get(msg, len, "Message-ID", &v) == 0) {
 		const char *lt = strchr(v.data, '<');
 		const char *gt = lt ? strchr(lt, '>') : NULL;
 		if (lt && gt && gt > lt + 1 && (size_t)(gt - lt) < 990 &&
 		    !memchr(lt + 1, ' ', (size_t)(gt - lt - 1)))
-			buf_add(&sm->message_id, lt + 1, (size_t)(gt - lt - 1));
+			buf_add(id, lt + 1, (size_t)(gt - lt - 1));
 		else if (!lt && v.len && v.len < 990 && strchr(v.data, '@') &&
 			 !strchr(v.data, ' '))
-			buf_add(&sm->message_id, v.data, v.len);
+			buf_add(id, v.data, v.len);
 	}
 	buf_release(&v);
-	if (!sm->message_id.len) {
+	if (!id->len) {
 		/* derived from the content, so that processing the same
 		 * message again gives the same id */
-		buf_printf(&sm->message_id, "confer.%.32s@%s", hash, domain);
-		sm->id_generated = 1;
+		buf_printf(id, "confer.%.32s@%s", hash, domain);
+		*generated = 1;
 	}
+}
+
+static char *field_or_null(const char *msg, size_t len, const char *name)
+{
+	struct buf v = BUF_INIT;
+
+	if (header_get(msg, len, name, &v) == 0)
+		return buf_detach(&v, NULL);
+	buf_release(&v);
+	return NULL;
+}
+
+/* The header fields of the row: only the header block is parsed. */
+static void row_fields(const char *msg, size_t len, struct msg_facts *f)
+{
+	struct content c;
+
+	content_parse_headers(msg, header_block_len(msg, len), &c);
+	f->date = c.date;
+	f->from_name = c.from_name;
+	f->from_addr = c.from_addr;
+	f->subject = c.subject;
+	c.from_name = c.from_addr = c.subject = NULL;
+	content_release(&c);
+	f->in_reply_to = field_or_null(msg, len, "In-Reply-To");
+	f->references = field_or_null(msg, len, "References");
+	f->size = len;
+}
+
+void msg_facts_read(const char *domain, const char *msg, size_t len,
+		    struct msg_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	buf_init(&f->message_id);
+	content_hash(msg, len, f->content_hash);
+	message_id_of(msg, len, domain, f->content_hash, &f->message_id,
+		      &f->id_generated);
+	row_fields(msg, len, f);
+}
+
+void msg_facts_release(struct msg_facts *f)
+{
+	buf_release(&f->message_id);
+	free(f->from_name);
+	free(f->from_addr);
+	free(f->subject);
+	free(f->in_reply_to);
+	free(f->references);
+	memset(f, 0, sizeof(*f));
 }
 
 static int lookup(sqlite3 *db, const char *sql, long long list_id,
@@ -150,16 +200,29 @@ static void make_permalink(const char *msgid, const char *hash,
 	permalink_compute(msgid, hash, sm->permalink);
 }
 
-int store_identify(sqlite3 *db, const struct list_info *li,
-		   const char *domain, const char *msg, size_t len,
-		   time_t received, struct stored_msg *sm)
+/* LIST/YYYY-MM/PERMALINK.eml, the month being the one of receipt. */
+static void store_path(const char *list, time_t received,
+		       const char *permalink, struct buf *out)
 {
 	struct tm tm;
+
+	gmtime_r(&received, &tm);
+	buf_reset(out);
+	buf_printf(out, "%s/%04d-%02d/%s.eml", list, tm.tm_year + 1900,
+		   tm.tm_mon + 1, permalink);
+}
+
+int store_decide(sqlite3 *db, const struct list_info *li,
+		 const struct msg_facts *f, time_t received,
+		 struct stored_msg *sm)
+{
 	int rc;
 
 	sm->received = received;
-	content_hash(msg, len, sm->content_hash);
-	message_id_of(msg, len, domain, sm->content_hash, sm);
+	memcpy(sm->content_hash, f->content_hash, sizeof(sm->content_hash));
+	buf_reset(&sm->message_id);
+	buf_add(&sm->message_id, f->message_id.data, f->message_id.len);
+	sm->id_generated = f->id_generated;
 	rc = lookup(db, "SELECT 1 FROM messages WHERE list_id = ? AND "
 		    "message_id = ? AND content_hash = ?", li->id,
 		    sm->message_id.data, sm->content_hash);
@@ -176,11 +239,21 @@ int store_identify(sqlite3 *db, const struct list_info *li,
 		       rc && !sm->duplicate ? sm->content_hash : NULL, sm);
 	if (sm->duplicate)
 		make_permalink(sm->message_id.data, NULL, sm);
-	gmtime_r(&received, &tm);
-	buf_reset(&sm->path);
-	buf_printf(&sm->path, "%s/%04d-%02d/%s.eml", li->name,
-		   tm.tm_year + 1900, tm.tm_mon + 1, sm->permalink);
+	store_path(li->name, received, sm->permalink, &sm->path);
 	return 0;
+}
+
+int store_identify(sqlite3 *db, const struct list_info *li,
+		   const char *domain, const char *msg, size_t len,
+		   time_t received, struct stored_msg *sm)
+{
+	struct msg_facts f;
+	int rc;
+
+	msg_facts_read(domain, msg, len, &f);
+	rc = store_decide(db, li, &f, received, sm);
+	msg_facts_release(&f);
+	return rc;
 }
 
 int store_write(const struct site *site, const struct list_info *li,
@@ -289,6 +362,101 @@ int store_write_batch(const struct site *site, struct stored_msg *sm,
 	return rc;
 }
 
+/* The import's reader makes folders once each. */
+static int make_dir_of(const char *path, char **last)
+{
+	size_t n = (size_t)(strrchr(path, '/') - path);
+	char *dir;
+	int rc;
+
+	if (*last && strlen(*last) == n && !strncmp(*last, path, n))
+		return 0;
+	dir = xstrndup(path, n);
+	rc = mkdir_p(dir, 02775);
+	free(*last);
+	*last = rc == 0 ? dir : NULL;
+	if (rc < 0)
+		free(dir);
+	return rc;
+}
+
+int store_write_ahead(const struct site *site, const struct list_info *li,
+		      const struct msg_facts *f, time_t received,
+		      const char *msg, size_t len, struct buf *rel,
+		      int *created)
+{
+	static char *last_dir;
+	struct buf path = BUF_INIT;
+	char link[32];
+	int k, rc = -1;
+
+	*created = 0;
+	/* the id's own permalink; the content's when that file exists */
+	for (k = 0; k < 2; k++) {
+		permalink_compute(f->message_id.data,
+				  k ? f->content_hash : NULL, link);
+		store_path(li->name, received, link, rel);
+		buf_reset(&path);
+		path_join(&path, site->store_dir, rel->data);
+		if (make_dir_of(path.data, &last_dir) < 0)
+			break;
+		rc = create_new(path.data, msg, len);
+		if (rc == 0)
+			*created = 1;
+		if (rc != 1)
+			break;
+	}
+	/* named after its content: a file there holds this message */
+	if (rc == 1)
+		rc = write_file_if_changed(path.data, msg, len) < 0 ? -1 : 0;
+	if (rc < 0)
+		log_error("store: cannot write \"%s\": %s", path.data,
+			  strerror(errno));
+	buf_release(&path);
+	return rc;
+}
+
+int store_settle_ahead(const struct site *site, struct stored_msg *sm,
+		       const char *rel, int created)
+{
+	struct buf from = BUF_INIT, to = BUF_INIT, old = BUF_INIT;
+	char *dir = NULL;
+	int rc = 0;
+
+	path_join(&from, site->store_dir, rel);
+	path_join(&to, site->store_dir, sm->path.data);
+	if (sm->duplicate) {
+		if (created && unlink(from.data) < 0 && errno != ENOENT)
+			log_warn("store: cannot remove \"%s\": %s", from.data,
+				 strerror(errno));
+	} else if (!strcmp(rel, sm->path.data)) {
+		pending_add(from.data);
+	} else if (created) {
+		/* the database decided otherwise (the id is taken, or a file
+		 * left by a crash stood in the way): move it there */
+		rc = make_dir_of(to.data, &dir);
+		if (rc == 0)
+			rc = rename(from.data, to.data);
+		if (rc < 0)
+			log_error("store: cannot move \"%s\": %s", from.data,
+				  strerror(errno));
+		else
+			pending_add(to.data);
+	} else if (read_file(from.data, (size_t)-1, &old) < 0) {
+		/* an older file of this content: copied, not taken away */
+		log_error("store: cannot read \"%s\": %s", from.data,
+			  strerror(errno));
+		rc = -1;
+	} else {
+		rc = store_write_batch(site, sm, old.data, old.len);
+	}
+	free(dir);
+	buf_release(&from);
+	buf_release(&to);
+	buf_release(&old);
+	return rc;
+}
+
 static int sync_each(void)
 {
 	struct buf dir = BUF_INIT;
@@ -334,47 +502,32 @@ int store_sync(const struct site *site)
 	return rc;
 }
 
-static void bind_header(sqlite3_stmt *st, int col, const char *msg,
-			size_t len, const char *name)
-{
-	struct buf v = BUF_INIT;
-
-	if (header_get(msg, len, name, &v) == 0)
-		db_bind_text(st, col, v.data);
-	else
-		sqlite3_bind_null(st, col);
-	buf_release(&v);
-}
-
-int store_insert(sqlite3 *db, const struct list_info *li,
-		 struct stored_msg *sm, const char *msg, size_t len)
+int store_insert_facts(sqlite3 *db, const struct list_info *li,
+		       struct stored_msg *sm, const struct msg_facts *f)
 {
 	sqlite3_stmt *st = db_cached(db,
 		"INSERT INTO messages(list_id, permalink, message_id, "
 		"id_generated, content_hash, received, date, from_name, "
 		"from_addr, subject, in_reply_to, refs, size, path) "
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	struct content c;
 	int rc;
 
 	if (!st)
 		return -1;
-	/* the row needs only header fields: parse the header block alone */
-	content_parse_headers(msg, header_block_len(msg, len), &c);
 	sqlite3_bind_int64(st, 1, li->id);
 	db_bind_text(st, 2, sm->permalink);
 	db_bind_text(st, 3, sm->message_id.data);
 	sqlite3_bind_int(st, 4, sm->id_generated);
 	db_bind_text(st, 5, sm->content_hash);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)sm->received);
-	if (c.date != (time_t)-1)
-		sqlite3_bind_int64(st, 7, (sqlite3_int64)c.date);
-	db_bind_text(st, 8, c.from_name);
-	db_bind_text(st, 9, c.from_addr);
-	db_bind_text(st, 10, c.subject);
-	bind_header(st, 11, msg, len, "In-Reply-To");
-	bind_header(st, 12, msg, len, "References");
-	sqlite3_bind_int64(st, 13, (sqlite3_int64)len);
+	if (f->date != (time_t)-1)
+		sqlite3_bind_int64(st, 7, (sqlite3_int64)f->date);
+	db_bind_text(st, 8, f->from_name);
+	db_bind_text(st, 9, f->from_addr);
+	db_bind_text(st, 10, f->subject);
+	db_bind_text(st, 11, f->in_reply_to);
+	db_bind_text(st, 12, f->references);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)f->size);
 	db_bind_text(st, 14, sm->path.data);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
@@ -383,8 +536,21 @@ int store_insert(sqlite3 *db, const struct list_info *li,
 	else
 		sm->rowid = sqlite3_last_insert_rowid(db);
 	sqlite3_reset(st);
-	content_release(&c);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_insert(sqlite3 *db, const struct list_info *li,
+		 struct stored_msg *sm, const char *msg, size_t len)
+{
+	struct msg_facts f;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	buf_init(&f.message_id);
+	row_fields(msg, len, &f);
+	rc = store_insert_facts(db, li, sm, &f);
+	msg_facts_release(&f);
+	return rc;
 }
 
 void store_permalink_url(const char *base_url, const char *list,

@@ -26,6 +26,32 @@ struct stored_msg {
 void stored_msg_init(struct stored_msg *sm);
 void stored_msg_release(struct stored_msg *sm);
 
+/* What a message's row holds that its bytes alone tell (no database):
+ * worked out apart from the database so that an import can do it in
+ * another process. */
+struct msg_facts {
+	char content_hash[65];
+	struct buf message_id; /* without <>; derived from the content when
+				* the message has no usable one */
+	int id_generated;
+	time_t date;           /* of the Date: field; -1 when unusable */
+	char *from_name, *from_addr, *subject;  /* decoded, UTF-8 */
+	char *in_reply_to, *references;         /* raw; NULL when absent */
+	size_t size;
+};
+
+void msg_facts_read(const char *domain, const char *msg, size_t len,
+		    struct msg_facts *f);
+void msg_facts_release(struct msg_facts *f);
+
+/* store_identify's database half, for facts already read.  0 or -1. */
+int store_decide(sqlite3 *db, const struct list_info *li,
+		 const struct msg_facts *f, time_t received,
+		 struct stored_msg *sm);
+/* store_insert for facts already read.  0 or -1. */
+int store_insert_facts(sqlite3 *db, const struct list_info *li,
+		       struct stored_msg *sm, const struct msg_facts *f);
+
 /* Works out the message's identity in list li: its Message-ID (a message
  * without one gets one derived from its content), content hash, whether it
  * is a duplicate, and its permalink (from the Message-ID; from the
@@ -46,6 +72,20 @@ int store_write(const struct site *site, const struct list_info *li,
 int store_write_batch(const struct site *site, struct stored_msg *sm,
 		      const char *msg, size_t len);
 int store_sync(const struct site *site);
+
+/* Bulk import in two processes: the reader writes the original before the
+ * database is asked where it goes (store_write_ahead: at the path of the
+ * id's own permalink, or of the content's when that file exists; rel gets
+ * the path, *created whether the file is new), then the writer moves it
+ * where store_decide put it, or removes it for a duplicate
+ * (store_settle_ahead, which then counts it for store_sync).  0 or -1
+ * (logged). */
+int store_write_ahead(const struct site *site, const struct list_info *li,
+		      const struct msg_facts *f, time_t received,
+		      const char *msg, size_t len, struct buf *rel,
+		      int *created);
+int store_settle_ahead(const struct site *site, struct stored_msg *sm,
+		       const char *rel, int created);
 
 /* Inserts the message row (inside the caller's transaction).  0 or -1. */
 int store_insert(sqlite3 *db, const struct list_info *li,

@@ -17,10 +17,16 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "intake/import.h"
+#include "intake/import_priv.h"
 #include "intake/spool.h"
 #include "mail/header.h"
 
-#define IMPORT_TX_SIZE 500
+/* Messages a transaction records: big enough that index pages are not
+ * written again for every few messages, small enough that the write lock
+ * is never held long (about a tenth of a second). */
+#define IMPORT_TX_SIZE 2000
+/* Below this size a second process costs more than it saves. */
+#define IMPORT_PIPE_MIN ((size_t)1 << 20)
 
 int mbox_format_parse(const char *s, enum mbox_format *fmt)
 {
@@ -35,7 +41,7 @@ int mbox_format_parse(const char *s, enum mbox_format *fmt)
 	return 0;
 }
 
-static int quarantine(struct site *site, const char *msg, size_t len,
+int import_quarantine(struct site *site, const char *msg, size_t len,
 		      const char *why)
 {
 	struct buf name = BUF_INIT, path = BUF_INIT, rpath = BUF_INIT,
@@ -71,7 +77,7 @@ int import_message(struct site *site, const struct list_info *li,
 	st->total++;
 	if (!mail_has_header(msg, len, &why)) {
 		st->quarantined++;
-		return quarantine(site, msg, len, why);
+		return import_quarantine(site, msg, len, why);
 	}
 	stored_msg_init(&sm);
 	rc = store_identify(site->db, li, site->domain, msg, len,
@@ -146,13 +152,45 @@ static size_t next_from(const char *data, size_t len, size_t pos)
 	return len;
 }
 
-struct importer {
-	struct site *site;
-	const struct list_info *li;
-	enum mbox_format fmt;
-	struct import_stats *st;
-	int progress, in_tx;
-};
+/* Opens the import's transaction before a message is recorded. */
+int import_tx_begin(struct importer *im)
+{
+	if (im->in_tx)
+		return 0;
+	if (db_begin(im->site->db) < 0)
+		return -1;
+	im->in_tx = 1;
+	return 0;
+}
+
+/* After each message: every IMPORT_TX_SIZE, the originals written so far
+ * are made durable and the transaction that records them commits. */
+int import_tx_after(struct importer *im, int rc)
+{
+	if (rc == 0 && im->in_tx && im->st->total % IMPORT_TX_SIZE == 0) {
+		im->in_tx = 0;
+		rc = store_sync(im->site);
+		if (rc == 0)
+			rc = db_commit(im->site->db);
+		else
+			db_rollback(im->site->db);
+	}
+	if (im->progress && im->st->total % 100 == 0)
+		fprintf(stderr, "\rimporting: %ld messages", im->st->total);
+	return rc;
+}
+
+/* One process does everything, message by message. */
+static int serial_one(struct importer *im, const char *msg, size_t len,
+		      time_t when)
+{
+	int rc = import_tx_begin(im);
+
+	if (rc == 0)
+		rc = import_message(im->site, im->li, msg, len,
+				    (long long)when, im->st);
+	return import_tx_after(im, rc);
+}
 
 static int one(struct importer *im, const char *from_line, size_t flen,
 	       const char *body, size_t blen)
@@ -169,24 +207,8 @@ static int one(struct importer *im, const char *from_line, size_t flen,
 	if (blen && body[blen - 1] == '\r')
 		blen--;
 	unescape(body, blen, im->fmt, &msg);
-	if (!im->in_tx) {
-		if (db_begin(im->site->db) < 0)
-			return -1;
-		im->in_tx = 1;
-	}
-	rc = import_message(im->site, im->li, msg.data, msg.len,
-			    (long long)when, im->st);
+	rc = im->each(im, msg.data, msg.len, when);
 	buf_release(&msg);
-	if (rc == 0 && im->st->total % IMPORT_TX_SIZE == 0) {
-		im->in_tx = 0;
-		rc = store_sync(im->site);
-		if (rc == 0)
-			rc = db_commit(im->site->db);
-		else
-			db_rollback(im->site->db);
-	}
-	if (im->progress && im->st->total % 100 == 0)
-		fprintf(stderr, "\rimporting: %ld messages", im->st->total);
 	return rc;
 }
 
@@ -232,17 +254,11 @@ static int map_file(const char *path, const char **data, size_t *len)
 	return 0;
 }
 
-static int split(struct importer *im, const char *data, size_t len)
+int import_split(struct importer *im, const char *data, size_t len)
 {
 	size_t pos = 0;
 	int rc = 0;
 
-	if (len < 5 || memcmp(data, "From ", 5)) {
-		fprintf(stderr, "confer import: not an mbox file (it does not "
-			"start with a \"From \" line)\n");
-		errno = EINVAL;
-		return -1;
-	}
 	while (pos < len && rc == 0) {
 		const char *nl = memchr(data + pos, '\n', len - pos);
 		size_t body = nl ? (size_t)(nl - data) + 1 : len, end;
@@ -262,11 +278,18 @@ int import_mbox(struct site *site, const struct list_info *li,
 		const char *path, enum mbox_format fmt, int progress,
 		struct import_stats *st)
 {
-	struct importer im = { site, li, fmt, st, progress, 0 };
+	struct importer im;
 	const char *data;
 	size_t len;
 	int rc;
 
+	memset(&im, 0, sizeof(im));
+	im.site = site;
+	im.li = li;
+	im.fmt = fmt;
+	im.st = st;
+	im.progress = progress;
+	im.each = serial_one;
 	errno = 0;
 	if (map_file(path, &data, &len) < 0) {
 		int saved = errno;
@@ -275,7 +298,20 @@ int import_mbox(struct site *site, const struct list_info *li,
 		errno = saved;
 		return -1;
 	}
-	rc = split(&im, data, len);
+	if (len < 5 || memcmp(data, "From ", 5)) {
+		fprintf(stderr, "confer import: not an mbox file (it does not "
+			"start with a \"From \" line)\n");
+		if (len)
+			munmap((void *)(uintptr_t)data, len);
+		errno = EINVAL;
+		return -1;
+	}
+	/* a big mbox is read in one process and recorded in another */
+	if (len >= IMPORT_PIPE_MIN && (site->archive_workers > 1 ||
+	    (site->archive_workers == 0 && sysconf(_SC_NPROCESSORS_ONLN) > 1)))
+		rc = import_piped(&im, data, len);
+	else
+		rc = import_split(&im, data, len);
 	if (im.in_tx) {
 		if (rc == 0)
 			rc = store_sync(site);

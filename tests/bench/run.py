@@ -8,12 +8,13 @@ gen_mbox.py, or --mbox FILE for a real one):
   * adding one message to an existing archive (`confer import mbox` of a
     one-message mbox, which updates only the pages it touches) at 2,000,
     20,000 and 100,000 messages, and MHonArc's `-add` at 2,000 and 20,000;
-  * peak memory (max RSS) of confer's full build at 100,000 messages.
+  * peak memory of confer's full build at 100,000 messages: the largest
+    total PSS of its processes (the parent and its render workers).
 Goals (issue 4): 20x MHonArc's rate, under 20 ms per added message, under
 100 MB at 100,000.  Work files go to build/bench (or --work).
 
-usage: run.py [--full 20000] [--inc 2000,20000,100000] [--mbox FILE]
-              [--runs 5] [--no-mhonarc] [--work DIR]
+usage: run.py [--full 20000] [--full-runs 3] [--inc 2000,20000,100000]
+              [--mbox FILE] [--runs 5] [--no-mhonarc] [--work DIR]
 """
 import argparse
 import json
@@ -37,20 +38,48 @@ def sh(cmd, **kw):
                           capture_output=True, **kw)
 
 
-def timed(cmd, env=None):
-    """wall seconds, max RSS in KB (GNU time), of cmd."""
+def tree_pss_kb(pid):
+    """Proportional set size (KB) of pid and its descendants: memory
+    shared between a process and its forked workers counts once."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in open("/proc/%d/smaps_rollup" % p):
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+            for t in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/children" % (p, t)) as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+def timed(cmd, env=None, sample=False):
+    """wall seconds, CPU seconds, max RSS of the largest process (GNU
+    time) and the largest total PSS of the process tree (sampled every
+    20 ms), in KB, of cmd."""
     tf = pathlib.Path("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp") \
         / ("confer-bench-time-%d" % os.getpid())
     t0 = time.monotonic()
-    r = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", str(tf)] +
-                       [str(c) for c in cmd], capture_output=True, env=env)
+    p = subprocess.Popen(["/usr/bin/time", "-f", "%M %U %S", "-o", str(tf)] +
+                         [str(c) for c in cmd], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, env=env)
+    peak = 0
+    while sample and p.poll() is None:
+        peak = max(peak, tree_pss_kb(p.pid))
+        time.sleep(0.02)
+    p.wait()
     wall = time.monotonic() - t0
-    if r.returncode != 0:
+    err = p.stderr.read()
+    if p.returncode != 0:
         sys.exit("failed: %s\n%s" % (" ".join(map(str, cmd)),
-                                     r.stderr.decode(errors="replace")[-2000:]))
+                                     err.decode(errors="replace")[-2000:]))
     rss, user, syst = tf.read_text().split()[-3:]
     tf.unlink()
-    return {"wall": wall, "rss_kb": int(rss), "cpu": float(user) + float(syst)}
+    return {"wall": wall, "rss_kb": int(rss), "pss_kb": peak,
+            "cpu": float(user) + float(syst)}
 
 
 def gen(work, count, extra=8):
@@ -70,9 +99,25 @@ def split_mbox(path):
     return [p for p in parts if p.startswith(b"From ")]
 
 
-def new_site(work, name):
+RUN = time.strftime("%Y%m%d-%H%M%S")
+TRASH = []
+
+
+def fresh(work, name):
+    """A folder of this run: earlier runs' folders are moved aside and
+    removed only at the end, because ext4 skips the inodes of files deleted
+    in the last minutes when it allocates new ones, which would slow down
+    whichever tool is timed right after a big deletion."""
     d = work / name
-    shutil.rmtree(d, ignore_errors=True)
+    if d.exists():
+        t = work / ("trash-%s-%d" % (RUN, len(TRASH)))
+        d.rename(t)
+        TRASH.append(t)
+    return d
+
+
+def new_site(work, name):
+    d = fresh(work, name)
     sh([CONFER, "init", d, "--domain", "lists.example.org", "--url",
         "https://lists.example.org/archive/", "--transport", "file"])
     conf = d / "confer.conf"
@@ -81,10 +126,11 @@ def new_site(work, name):
     return d, conf
 
 
-def confer_full(work, mbox, name):
+def confer_full(work, mbox, name, sample=False):
     d, conf = new_site(work, name)
     subprocess.run(["sync"])
-    r = timed([CONFER, "-c", conf, "import", "mbox", "devel", mbox])
+    r = timed([CONFER, "-c", conf, "import", "mbox", "devel", mbox],
+              sample=sample)
     return d, conf, r
 
 
@@ -100,8 +146,7 @@ def confer_add(work, conf, singles, runs):
 
 
 def mhonarc_full(work, mbox, name):
-    out = work / name
-    shutil.rmtree(out, ignore_errors=True)
+    out = fresh(work, name)
     out.mkdir(parents=True)
     subprocess.run(["sync"])
     r = timed(["mhonarc", "-quiet", "-outdir", out, mbox])
@@ -116,6 +161,10 @@ def mhonarc_add(work, base, singles, runs):
         r = timed(["mhonarc", "-quiet", "-add", "-outdir", base, one])
         walls.append(r["wall"])
     return statistics.median(walls), walls
+
+
+def median_run(runs):
+    return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
 
 
 def count_messages(mbox):
@@ -133,6 +182,7 @@ def main():
     ap.add_argument("--inc", default="2000,20000,100000")
     ap.add_argument("--mbox", help="a real mbox instead of a generated one")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--full-runs", type=int, default=3)
     ap.add_argument("--no-mhonarc", action="store_true")
     ap.add_argument("--work", default=str(REPO / "build" / "bench"))
     a = ap.parse_args()
@@ -154,21 +204,31 @@ def main():
         mbox, extra = gen(work, a.full)
         n = a.full
         sizes = [int(x) for x in a.inc.split(",") if x]
-    print("full build of %d messages (%s)" % (n, mbox), flush=True)
-    d, conf, r = confer_full(work, mbox, "confer-full")
+    print("full build of %d messages (%s), %d runs each, alternating" % (
+        n, mbox, a.full_runs), flush=True)
+    cruns, mruns = [], []
+    for k in range(a.full_runs):
+        d, conf, r = confer_full(work, mbox, "confer-full")
+        cruns.append(r)
+        print("  confer  run %d: %.2f s (CPU %.2f s), %.0f msg/s" % (
+            k + 1, r["wall"], r["cpu"], n / r["wall"]), flush=True)
+        if mh:
+            out, m = mhonarc_full(work, mbox, "mhonarc-full")
+            mruns.append(m)
+            print("  MHonArc run %d: %.2f s (CPU %.2f s), %.0f msg/s" % (
+                k + 1, m["wall"], m["cpu"], n / m["wall"]), flush=True)
+    r = median_run(cruns)
     rows.append(("confer full build", n, r["wall"], n / r["wall"],
                  r["rss_kb"]))
-    print("  confer:  %.2f s, %.0f msg/s, %d KB" % (
-        r["wall"], n / r["wall"], r["rss_kb"]), flush=True)
     mh_rate = None
     if mh:
-        out, m = mhonarc_full(work, mbox, "mhonarc-full")
+        m = median_run(mruns)
         mh_rate = n / m["wall"]
         rows.append(("MHonArc full build", n, m["wall"], mh_rate,
                      m["rss_kb"]))
-        print("  MHonArc: %.2f s, %.0f msg/s, %d KB" % (
-            m["wall"], mh_rate, m["rss_kb"]), flush=True)
-        print("  ratio: %.1fx" % ((n / r["wall"]) / mh_rate))
+        print("  medians: confer %.0f msg/s, MHonArc %.0f msg/s, "
+              "ratio %.1fx" % (n / r["wall"], mh_rate,
+                               (n / r["wall"]) / mh_rate), flush=True)
         results["full_ratio"] = (n / r["wall"]) / mh_rate
     if a.mbox:
         med, walls = confer_add(work, conf, singles, a.runs)
@@ -181,12 +241,15 @@ def main():
             conf_s = conf
         else:
             print("building a %d-message archive..." % size, flush=True)
-            d_s, conf_s, r_s = confer_full(work, mbox_s, "confer-%d" % size)
+            d_s, conf_s, r_s = confer_full(work, mbox_s, "confer-%d" % size,
+                                           sample=size == 100000)
             if size == 100000:
                 rows.append(("confer full build", size, r_s["wall"],
-                             size / r_s["wall"], r_s["rss_kb"]))
-                print("  full build: %.1f s, %.0f msg/s, peak %d KB" % (
-                    r_s["wall"], size / r_s["wall"], r_s["rss_kb"]))
+                             size / r_s["wall"], r_s["pss_kb"]))
+                print("  full build: %.1f s, %.0f msg/s, peak %d KB "
+                      "(all processes, PSS; largest process %d KB RSS)" % (
+                          r_s["wall"], size / r_s["wall"], r_s["pss_kb"],
+                          r_s["rss_kb"]))
         med, walls = confer_add(work, conf_s, singles, a.runs)
         rows.append(("confer add one message", size, med, None, None))
         print("  add one message at %d: median %.1f ms (%s)" % (
@@ -202,13 +265,15 @@ def main():
             print("  MHonArc -add at %d: median %.0f ms" % (size, mmed * 1000),
                   flush=True)
     print()
-    print("| tool / workload | messages | wall s | msg/s | peak RSS KB |")
+    print("| tool / workload | messages | wall s | msg/s | peak memory KB |")
     print("|---|---|---|---|---|")
     for name, count, wall, rate, rss in rows:
         print("| %s | %d | %.3f | %s | %s |" % (
             name, count, wall, "%.0f" % rate if rate else "",
             rss if rss else ""))
     (work / "results.json").write_text(json.dumps(results, indent=1))
+    for t in TRASH:
+        shutil.rmtree(t, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -238,3 +238,61 @@ def test_same_subject_threads_related_not_merged(tmp_path):
     snap = tree_snapshot(a.archive)
     a.ok("archive", "network")
     assert tree_snapshot(a.archive) == snap
+
+
+def test_two_process_import_records_what_one_process_does(tmp_path):
+    """A big mbox is imported by a reader and a writer process; the rows,
+    the store and the pages are those of a one-process import, with
+    duplicates, Message-IDs shared by different messages, an entry that is
+    not mail, and a file a crash left where a message belongs."""
+    raws = [f.read_bytes() for f in corpus_files()]
+    raws += raws[:20]                      # duplicates
+    for k in range(10):                    # same id, other content
+        raws.append(raws[k] + b"\nedited %d\n" % k)
+    raws.insert(5, b"this is not a mail message\n")
+    mbox = tmp_path / "big.mbox"
+    mbox.write_bytes(mboxrd(raws))
+    # the two-process path only runs for an mbox of 1 MiB or more
+    assert mbox.stat().st_size >= 1 << 20
+
+    def imported(name, workers, prepare=None):
+        s = new_site(tmp_path, name)
+        s.set_setting("archive_workers", str(workers))
+        if prepare:
+            prepare(s)
+        out = s.ok("import", "mbox", "network", str(mbox))
+        db = sqlite3.connect(s.dir / "confer.db")
+        rows = db.execute(
+            "SELECT id, permalink, message_id, id_generated, content_hash,"
+            " received, date, from_name, from_addr, subject, in_reply_to,"
+            " refs, size, path, thread_id FROM messages ORDER BY id"
+        ).fetchall()
+        db.close()
+        return s, out, rows
+
+    one, out1, rows1 = imported("one", 1)
+    two, out2, rows2 = imported("two", 2)
+    m = re.search(r"imported (\d+) messages into \S+ \((\d+) already "
+                  r"there, (\d+) quarantined\)", out1)
+    assert m and int(m.group(2)) >= 20 and int(m.group(3)) >= 1, out1
+    assert out2 == out1
+    assert rows2 == rows1
+    assert tree_snapshot(two.dir / "store") == tree_snapshot(one.dir / "store")
+    assert tree_snapshot(two.archive) == tree_snapshot(one.archive)
+    assert len(list((two.dir / "spool" / "bad").glob("import-*"))) == \
+        2 * int(m.group(3))
+    # the edited copies got permalinks of their own
+    assert len({r[2] for r in rows1}) < len(rows1)
+
+    # a crash left a half-written file where a message's original goes
+    victim = rows1[len(rows1) // 2][13]
+
+    def leftover(s):
+        p = s.dir / "store" / victim
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"half a mess")
+
+    three, out3, rows3 = imported("three", 2, leftover)
+    assert out3 == out1 and rows3 == rows1
+    assert tree_snapshot(three.dir / "store") == \
+        tree_snapshot(one.dir / "store")
