@@ -627,43 +627,99 @@ void ar_home(struct arender *r)
 	tctx_free(h.c);
 }
 
+/* Where message k (from 0) of an mboxrd file starts: every line that
+ * starts with "From " starts a message, since body lines that do are
+ * quoted.  Sets *count to the messages in the file.  Returns len when
+ * k is the number of messages. */
+static size_t mbox_offset(const char *data, size_t len, size_t k,
+			  size_t *count)
+{
+	size_t pos = 0, at = len, n = 0;
+
+	while (pos < len) {
+		if (len - pos >= 5 && !memcmp(data + pos, "From ", 5)) {
+			if (n == k)
+				at = pos;
+			n++;
+		}
+		const char *nl = memchr(data + pos, '\n', len - pos);
+		pos = nl ? (size_t)(nl - data) + 1 : len;
+	}
+	*count = n;
+	return at;
+}
+
+/* The month's non-removed messages before m, and all of them. */
+static int month_position(struct arender *r, const struct arch_msg *m,
+			  time_t a, time_t b, long long *before,
+			  long long *total)
+{
+	sqlite3_stmt *st = prepare(r, "SELECT count(*) FILTER (WHERE "
+		"(received, permalink) < (?4, ?5)), count(*) FROM messages "
+		"INDEXED BY messages_received WHERE list_id = ?1 AND received "
+		">= ?2 AND received < ?3 AND removed = 0");
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)a);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)b);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)m->received);
+	db_bind_text(st, 5, m->permalink);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*before = sqlite3_column_int64(st, 0);
+		*total = sqlite3_column_int64(st, 1);
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 int ar_month_mbox_append(struct arender *r, const char *month,
 			 const struct arch_msg *m)
 {
-	sqlite3_stmt *st;
 	struct buf rel = BUF_INIT, path = BUF_INIT, raw = BUF_INIT,
-		   out = BUF_INIT;
+		   one = BUF_INIT, old = BUF_INIT, out = BUF_INIT;
+	long long before, total;
+	size_t at, count;
 	time_t a, b;
-	int later = 1, rc = 1;
+	int rc = 1;
 
-	if (month_range(month, &a, &b) < 0)
+	if (month_range(month, &a, &b) < 0 ||
+	    month_position(r, m, a, b, &before, &total) < 0)
 		return 1;
-	st = prepare(r, "SELECT EXISTS (SELECT 1 FROM messages INDEXED BY "
-		     "messages_received WHERE list_id = ?1 AND received >= ?2 "
-		     "AND received < ?3 AND removed = 0 AND (received, permalink)"
-		     " > (?2, ?4))");
-	if (!st)
-		return 1;
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)m->received);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)b);
-	db_bind_text(st, 4, m->permalink);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		later = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
 	buf_printf(&rel, "%s.mbox", month);
 	path_join(&path, r->dir.data, rel.data);
-	if (!later && access(path.data, F_OK) == 0) {
-		buf_reset(&rel);
-		path_join(&rel, r->site->store_dir, m->path);
-		if (read_file(rel.data, (size_t)1 << 30, &raw) == 0) {
-			ar_mboxrd(m->from_addr, m->received, raw.data, raw.len,
-				  &out);
-			rc = append_file(path.data, out.data, out.len);
-		}
+	path_join(&raw, r->site->store_dir, m->path);
+	if (read_file(raw.data, (size_t)1 << 30, &one) < 0)
+		goto out;
+	buf_reset(&raw);
+	ar_mboxrd(m->from_addr, m->received, one.data, one.len, &raw);
+	if (before == total - 1) {
+		/* the month's last message: appended */
+		if (access(path.data, F_OK) == 0)
+			rc = append_file(path.data, raw.data, raw.len);
+		goto out;
 	}
+	/* an earlier one: put in its place, without reading the month's
+	 * other messages again; a file that does not hold the month's other
+	 * messages is written whole by the caller */
+	if (read_file(path.data, (size_t)1 << 31, &old) < 0)
+		goto out;
+	at = mbox_offset(old.data, old.len, (size_t)before, &count);
+	if ((long long)count != total - 1)
+		goto out;
+	buf_add(&out, old.data, at);
+	buf_add(&out, raw.data, raw.len);
+	buf_add(&out, old.data + at, old.len - at);
+	ar_write_raw(r, rel.data, out.data, out.len);
+	rc = 0;
+out:
 	buf_release(&rel);
 	buf_release(&path);
 	buf_release(&raw);
+	buf_release(&one);
+	buf_release(&old);
 	buf_release(&out);
 	return rc;
 }

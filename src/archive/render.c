@@ -318,7 +318,7 @@ static void raw_copy(struct thread_job *j, const struct arch_msg *m,
 	path_join(&src, j->r->site->store_dir, m->path);
 	buf_printf(&rel, "msg/%s.eml", m->permalink);
 	path_join(&dst, j->r->dir.data, rel.data);
-	if (access(dst.data, F_OK) < 0 && link(src.data, dst.data) < 0)
+	if (link(src.data, dst.data) < 0 && errno != EEXIST)
 		ar_write_raw(j->r, rel.data, raw->data, raw->len);
 	buf_release(&src);
 	buf_release(&rel);

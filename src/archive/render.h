@@ -83,8 +83,10 @@ void ar_day_page(struct arender *r, const char *day);
 void ar_author_month_page(struct arender *r, const char *addr,
 			  const char *month);
 void ar_month_mbox(struct arender *r, const char *month);
-/* Appends m to its month's mbox when it is the month's last message and
- * the mbox exists: 0, or 1 when the caller must write it whole. */
+/* Puts a new message m in its month's mbox: appended when it is the
+ * month's last, else inserted in its place.  0, or 1 when the caller must
+ * write the mbox whole (no file yet, or one that does not hold the
+ * month's other messages). */
 int ar_month_mbox_append(struct arender *r, const char *month,
 			 const struct arch_msg *m);
 void ar_author_page(struct arender *r, const char *addr);

@@ -76,8 +76,11 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_list cp;
 	int n;
 
+	/* room for a typical short result, so that it is formatted once */
+	if (b->cap - b->len < 128 || !b->cap)
+		buf_grow(b, 128);
 	va_copy(cp, ap);
-	n = vsnprintf(b->data + b->len, b->cap ? b->cap - b->len : 0, fmt, cp);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		die("vsnprintf failed for format \"%s\"", fmt);

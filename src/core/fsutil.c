@@ -194,6 +194,12 @@ int mkdir_p(const char *path, mode_t mode)
 	size_t i;
 	int rc = 0;
 
+	/* the usual case, one call: the folder is there or only it is
+	 * missing */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
 	buf_adds(&p, path);
 	for (i = 1; i <= p.len && rc == 0; i++) {
 		if (p.data[i] != '/' && p.data[i] != '\0')
