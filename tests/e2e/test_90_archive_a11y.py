@@ -13,9 +13,7 @@ import re
 
 import html5lib
 
-from archive_html import archive_threads
-from test_90_archive_browser import chromium
-from test_90_archive_pages import forum_messages, import_all, new_site
+from test_90_archive_browser import built_forum, chromium
 
 CHECK = r"""
 function rgba(c) {
@@ -117,11 +115,7 @@ def harness(tmp_path, page):
 
 
 def test_contrast_and_keyboard(tmp_path):
-    site = new_site(tmp_path, "forum")
-    import_all(site, forum_messages(), tmp_path)
-    ldir = site.archive / "network"
-    threads, _ = archive_threads(ldir)
-    budget = ldir / [h for h, ids in threads if len(ids) == 5][0]
+    site, ldir, budget = built_forum(tmp_path)
     pages = [site.archive / "index.html", ldir / "index.html", budget,
              sorted((ldir / "msg").glob("*.html"))[0],
              sorted(ldir.glob("20*.html"))[0],

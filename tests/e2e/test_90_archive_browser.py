@@ -53,12 +53,18 @@ def shoot(path, name):
         assert f.exists() and f.stat().st_size > 1000, f
 
 
-def test_browser_renders_archive(tmp_path):
+def built_forum(tmp_path):
+    """The forum fixture's archive: (site, list folder, the page of its
+    five-message thread)."""
     site = new_site(tmp_path, "forum")
     import_all(site, forum_messages(), tmp_path)
     ldir = site.archive / "network"
-    threads, lp = archive_threads(ldir)
-    budget = ldir / [h for h, ids in threads if len(ids) == 5][0]
+    threads, _ = archive_threads(ldir)
+    return site, ldir, ldir / [h for h, ids in threads if len(ids) == 5][0]
+
+
+def test_browser_renders_archive(tmp_path):
+    site, ldir, budget = built_forum(tmp_path)
     msg = sorted((ldir / "msg").glob("*.html"))[0]
 
     doc = dom(ldir / "index.html")
