@@ -9,30 +9,67 @@
 #include "core/log.h"
 #include "core/util.h"
 
-static char *dup_or_null(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
+/* The strings of an index are copied into big chunks, freed together: a
+ * malloc per string would cost about as much again (100,000 messages have
+ * about a million of them), and a full build's render workers share
+ * these pages with the process that loaded them. */
+#define INDEX_CHUNK ((size_t)1 << 16)
 
-	return t ? xstrdup((const char *)t) : NULL;
+struct index_chunk {
+	struct index_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+static char *ix_strdup(struct arch_index *ix, const char *s)
+{
+	size_t len = strlen(s);
+	struct index_chunk *c = ix->strs;
+	char *r;
+
+	if (!c || c->cap - c->used < len + 1) {
+		size_t cap = len + 1 > INDEX_CHUNK ? len + 1 : INDEX_CHUNK;
+		c = xmalloc(sizeof(*c) + cap);
+		c->next = ix->strs;
+		c->used = 0;
+		c->cap = cap;
+		ix->strs = c;
+	}
+	r = c->data + c->used;
+	memcpy(r, s, len + 1);
+	c->used += len + 1;
+	return r;
 }
 
-static void fill(sqlite3_stmt *st, struct arch_msg *m)
+static char *col(struct arch_index *ix, sqlite3_stmt *st, int i)
+{
+	return ix_strdup(ix, db_col_text(st, i));
+}
+
+static char *col_or_null(struct arch_index *ix, sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? ix_strdup(ix, (const char *)t) : NULL;
+}
+
+static void fill(struct arch_index *ix, sqlite3_stmt *st, struct arch_msg *m)
 {
 	m->rowid = sqlite3_column_int64(st, 0);
-	m->permalink = xstrdup(db_col_text(st, 1));
-	m->message_id = xstrdup(db_col_text(st, 2));
+	m->permalink = col(ix, st, 1);
+	m->message_id = col(ix, st, 2);
 	m->id_generated = sqlite3_column_int(st, 3);
 	m->received = (time_t)sqlite3_column_int64(st, 4);
 	m->has_date = sqlite3_column_type(st, 5) != SQLITE_NULL;
 	m->date = m->has_date ? (time_t)sqlite3_column_int64(st, 5) :
 				m->received;
-	m->from_name = xstrdup(db_col_text(st, 6));
-	m->from_addr = xstrdup(db_col_text(st, 7));
-	m->subject = xstrdup(db_col_text(st, 8));
-	m->in_reply_to = dup_or_null(st, 9);
-	m->refs = dup_or_null(st, 10);
-	m->path = xstrdup(db_col_text(st, 11));
-	m->thread_id = dup_or_null(st, 12);
+	m->from_name = col(ix, st, 6);
+	m->from_addr = col(ix, st, 7);
+	m->subject = col(ix, st, 8);
+	m->in_reply_to = col_or_null(ix, st, 9);
+	m->refs = col_or_null(ix, st, 10);
+	m->path = col(ix, st, 11);
+	m->thread_id = col_or_null(ix, st, 12);
 	m->removed = sqlite3_column_int(st, 13);
 }
 
@@ -62,7 +99,7 @@ static int load(sqlite3 *db, long long list_id, const char *json,
 			cap = cap ? cap * 2 : 64;
 			ix->msgs = xreallocarray(ix->msgs, cap, sizeof(*ix->msgs));
 		}
-		fill(st, &ix->msgs[ix->n++]);
+		fill(ix, st, &ix->msgs[ix->n++]);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -194,19 +231,10 @@ int arch_index_load_threads(sqlite3 *db, long long list_id,
 
 void arch_index_release(struct arch_index *ix)
 {
-	size_t i;
-
-	for (i = 0; i < ix->n; i++) {
-		struct arch_msg *m = &ix->msgs[i];
-		free(m->permalink);
-		free(m->message_id);
-		free(m->from_name);
-		free(m->from_addr);
-		free(m->subject);
-		free(m->in_reply_to);
-		free(m->refs);
-		free(m->path);
-		free(m->thread_id);
+	while (ix->strs) {
+		struct index_chunk *next = ix->strs->next;
+		free(ix->strs);
+		ix->strs = next;
 	}
 	free(ix->msgs);
 	thread_set_release(&ix->ts);

@@ -9,6 +9,8 @@
 #include "archive/thread.h"
 #include "core/buf.h"
 
+struct index_chunk;
+
 struct arch_msg {
 	long long rowid;
 	char *permalink;
@@ -34,7 +36,8 @@ struct arch_thread {
 };
 
 struct arch_index {
-	struct arch_msg *msgs;
+	struct arch_msg *msgs;      /* their strings live in strs */
+	struct index_chunk *strs;
 	size_t n;
 	struct thread_set ts;
 	struct arch_thread *threads; /* newest activity first */

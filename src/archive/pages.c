@@ -258,6 +258,7 @@ void ar_month_mbox(struct arender *r, const char *month)
 	sqlite3_stmt *st;
 	struct buf out = BUF_INIT, raw = BUF_INIT, path = BUF_INIT,
 		   rel = BUF_INIT;
+	struct stream_file sf;
 	time_t a, b;
 	int rc;
 
@@ -270,9 +271,14 @@ void ar_month_mbox(struct arender *r, const char *month)
 		return;
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)a);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)b);
+	/* a month's mbox can be big: written as it is made, not held */
+	buf_printf(&rel, "%s.mbox", month);
+	path_join(&path, r->dir.data, rel.data);
+	stream_open(&sf, path.data);	/* a failure shows at stream_close */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		buf_reset(&path);
 		buf_reset(&raw);
+		buf_reset(&out);
 		path_join(&path, r->site->store_dir, db_col_text(st, 0));
 		if (read_file(path.data, (size_t)1 << 30, &raw) < 0) {
 			log_error("archive: cannot read \"%s\": %s", path.data,
@@ -282,10 +288,16 @@ void ar_month_mbox(struct arender *r, const char *month)
 		}
 		ar_mboxrd(db_col_text(st, 1), (time_t)sqlite3_column_int64(st, 2),
 			  raw.data, raw.len, &out);
+		stream_write(&sf, out.data, out.len);
 	}
 	finish(r, st, rc);
-	buf_printf(&rel, "%s.mbox", month);
-	ar_write_raw(r, rel.data, out.data, out.len);
+	buf_reset(&path);
+	path_join(&path, r->dir.data, rel.data);
+	if (stream_close(&sf) < 0) {
+		log_error("archive: cannot write \"%s\": %s", path.data,
+			  strerror(errno));
+		r->errors++;
+	}
 	buf_release(&out);
 	buf_release(&raw);
 	buf_release(&path);

@@ -158,6 +158,106 @@ int write_file_if_changed(const char *path, const void *data, size_t len)
 	return rc < 0 ? -1 : 1;
 }
 
+#define STREAM_CHUNK ((size_t)1 << 18)
+
+int stream_open(struct stream_file *f, const char *path)
+{
+	memset(f, 0, sizeof(*f));
+	buf_init(&f->path);
+	buf_init(&f->tmp);
+	buf_init(&f->pending);
+	buf_adds(&f->path, path);
+	f->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0664);
+	if (f->fd >= 0) {
+		f->direct = 1;
+		return 0;
+	}
+	if (errno != EEXIST)
+		goto fail;
+	tmp_name(&f->tmp, path, NULL);
+	f->fd = open(f->tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		     0664);
+	if (f->fd >= 0)
+		return 0;
+fail:
+	f->failed = 1;
+	f->saved_errno = errno;
+	return -1;
+}
+
+static int stream_flush(struct stream_file *f)
+{
+	if (!f->failed && f->pending.len &&
+	    write_all(f->fd, f->pending.data, f->pending.len) < 0) {
+		f->failed = 1;
+		f->saved_errno = errno;
+	}
+	buf_reset(&f->pending);
+	return f->failed ? -1 : 0;
+}
+
+int stream_write(struct stream_file *f, const void *data, size_t len)
+{
+	if (f->failed)
+		return -1;
+	buf_add(&f->pending, data, len);
+	return f->pending.len >= STREAM_CHUNK ? stream_flush(f) : 0;
+}
+
+/* Whether two files hold the same bytes, read a chunk at a time. */
+static int same_files(const char *a, const char *b)
+{
+	char x[65536], y[65536];
+	int fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY |
+							   O_CLOEXEC);
+	int same = fa >= 0 && fb >= 0;
+	ssize_t n, m;
+
+	while (same) {
+		n = read(fa, x, sizeof(x));
+		m = n > 0 ? read(fb, y, (size_t)n) : read(fb, y, 1);
+		if (n < 0 || m != (n > 0 ? n : 0) || memcmp(x, y, (size_t)m))
+			same = 0;
+		else if (n == 0)
+			break;
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+int stream_close(struct stream_file *f)
+{
+	const char *written = f->direct ? f->path.data : f->tmp.data;
+	int rc = 1;
+
+	stream_flush(f);
+	if (f->fd >= 0 && close(f->fd) < 0 && !f->failed) {
+		f->failed = 1;
+		f->saved_errno = errno;
+	}
+	if (f->failed) {
+		if (f->fd >= 0)
+			unlink(written);
+		rc = -1;
+	} else if (!f->direct && same_files(f->tmp.data, f->path.data)) {
+		unlink(f->tmp.data);
+		rc = 0;
+	} else if (!f->direct && rename(f->tmp.data, f->path.data) < 0) {
+		f->saved_errno = errno;
+		unlink(f->tmp.data);
+		rc = -1;
+	}
+	buf_release(&f->path);
+	buf_release(&f->tmp);
+	buf_release(&f->pending);
+	if (rc < 0)
+		errno = f->saved_errno;
+	return rc;
+}
+
 int read_file(const char *path, size_t max, struct buf *out)
 {
 	char chunk[65536];

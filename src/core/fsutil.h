@@ -21,6 +21,24 @@ int write_file_durable(const char *path, const char *tmpdir,
  * already has exactly this content (returns 0).  Returns 1 when written. */
 int write_file_if_changed(const char *path, const void *data, size_t len);
 
+/* A regenerated file too big to build in memory (a month's mbox), written
+ * piece by piece: in place when it does not exist yet, else to a
+ * temporary file that replaces it at stream_close only when the content
+ * differs (as write_file_if_changed).  Each call returns 0, or -1 with
+ * errno set; after a failure stream_close removes what was written. */
+struct stream_file {
+	int fd;
+	int direct;             /* writing the file itself (it was new) */
+	int failed;
+	int saved_errno;
+	struct buf path, tmp, pending;
+};
+
+int stream_open(struct stream_file *f, const char *path);
+int stream_write(struct stream_file *f, const void *data, size_t len);
+/* Returns 1 when the file was written, 0 when it was already so, -1. */
+int stream_close(struct stream_file *f);
+
 /* Reads a whole file, at most max bytes (-1 with errno EFBIG beyond). */
 int read_file(const char *path, size_t max, struct buf *out);
 

@@ -1,5 +1,8 @@
-/* test_spool.c: spool file format, durable writes, line ends, mbox dates. */
+/* test_spool.c: spool file format, durable and streamed writes, line
+ * ends, mbox dates. */
 #include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,6 +159,70 @@ static void mbox_dates(void **state)
 	assert_int_equal(mbox_from_date("From x", 6), -1);
 }
 
+static void stream_to(const char *path, const char *a, const char *b,
+		      int want)
+{
+	struct stream_file f;
+
+	assert_int_equal(stream_open(&f, path), 0);
+	assert_int_equal(stream_write(&f, a, strlen(a)), 0);
+	assert_int_equal(stream_write(&f, b, strlen(b)), 0);
+	assert_int_equal(stream_close(&f), want);
+}
+
+/* A streamed file: written in place when new, left alone when the same,
+ * replaced when different, never leaving a temporary file behind. */
+static void stream_files(void **state)
+{
+	struct buf path = BUF_INIT, got = BUF_INIT;
+	struct stream_file f;
+	struct stat sb;
+	struct dirent *e;
+	DIR *d;
+	ino_t ino;
+	int n = 0;
+
+	(void)state;
+	path_join(&path, dir, "stream");
+	assert_int_equal(mkdir(path.data, 0755), 0);
+	buf_reset(&path);
+	path_join(&path, dir, "stream/month.mbox");
+	stream_to(path.data, "From a\n", "one\n", 1);
+	assert_int_equal(read_file(path.data, 1 << 20, &got), 0);
+	assert_string_equal(got.data, "From a\none\n");
+	assert_int_equal(stat(path.data, &sb), 0);
+	ino = sb.st_ino;
+	stream_to(path.data, "From a\n", "one\n", 0);
+	assert_int_equal(stat(path.data, &sb), 0);
+	assert_true(sb.st_ino == ino);		/* not replaced */
+	stream_to(path.data, "From a\n", "one", 1);
+	buf_reset(&got);
+	assert_int_equal(read_file(path.data, 1 << 20, &got), 0);
+	assert_string_equal(got.data, "From a\none");
+	stream_to(path.data, "From b\n", "two\n", 1);
+	buf_reset(&got);
+	assert_int_equal(read_file(path.data, 1 << 20, &got), 0);
+	assert_string_equal(got.data, "From b\ntwo\n");
+	/* count_files skips dot files: the temporary ones must be gone too */
+	buf_reset(&path);
+	path_join(&path, dir, "stream");
+	d = opendir(path.data);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	assert_int_equal(n, 1);
+	/* a folder that is not there: the failure shows at close */
+	buf_reset(&path);
+	path_join(&path, dir, "no/such/x.mbox");
+	assert_int_equal(stream_open(&f, path.data), -1);
+	assert_int_equal(stream_write(&f, "x", 1), -1);
+	assert_int_equal(stream_close(&f), -1);
+	assert_int_equal(errno, ENOENT);
+	buf_release(&path);
+	buf_release(&got);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -181,6 +248,7 @@ int main(void)
 		cmocka_unit_test(header_check),
 		cmocka_unit_test(mbox_dates),
 		cmocka_unit_test(byte_order_mark),
+		cmocka_unit_test(stream_files),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
