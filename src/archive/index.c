@@ -9,48 +9,19 @@
 #include "core/log.h"
 #include "core/util.h"
 
-/* The strings of an index are copied into big chunks, freed together: a
- * malloc per string would cost about as much again (100,000 messages have
- * about a million of them), and a full build's render workers share
- * these pages with the process that loaded them. */
-#define INDEX_CHUNK ((size_t)1 << 16)
-
-struct index_chunk {
-	struct index_chunk *next;
-	size_t used, cap;
-	char data[];
-};
-
-static char *ix_strdup(struct arch_index *ix, const char *s)
-{
-	size_t len = strlen(s);
-	struct index_chunk *c = ix->strs;
-	char *r;
-
-	if (!c || c->cap - c->used < len + 1) {
-		size_t cap = len + 1 > INDEX_CHUNK ? len + 1 : INDEX_CHUNK;
-		c = xmalloc(sizeof(*c) + cap);
-		c->next = ix->strs;
-		c->used = 0;
-		c->cap = cap;
-		ix->strs = c;
-	}
-	r = c->data + c->used;
-	memcpy(r, s, len + 1);
-	c->used += len + 1;
-	return r;
-}
-
 static char *col(struct arch_index *ix, sqlite3_stmt *st, int i)
 {
-	return ix_strdup(ix, db_col_text(st, i));
+	const char *t = db_col_text(st, i);
+
+	return strpool_dup(&ix->strs, t, strlen(t));
 }
 
 static char *col_or_null(struct arch_index *ix, sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
-	return t ? ix_strdup(ix, (const char *)t) : NULL;
+	return t ? strpool_dup(&ix->strs, (const char *)t,
+			       strlen((const char *)t)) : NULL;
 }
 
 static void fill(struct arch_index *ix, sqlite3_stmt *st, struct arch_msg *m)
@@ -231,11 +202,7 @@ int arch_index_load_threads(sqlite3 *db, long long list_id,
 
 void arch_index_release(struct arch_index *ix)
 {
-	while (ix->strs) {
-		struct index_chunk *next = ix->strs->next;
-		free(ix->strs);
-		ix->strs = next;
-	}
+	strpool_release(&ix->strs);
 	free(ix->msgs);
 	thread_set_release(&ix->ts);
 	free(ix->threads);

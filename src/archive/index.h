@@ -8,8 +8,7 @@
 
 #include "archive/thread.h"
 #include "core/buf.h"
-
-struct index_chunk;
+#include "core/strpool.h"
 
 struct arch_msg {
 	long long rowid;
@@ -36,8 +35,9 @@ struct arch_thread {
 };
 
 struct arch_index {
-	struct arch_msg *msgs;      /* their strings live in strs */
-	struct index_chunk *strs;
+	struct arch_msg *msgs;      /* their strings live in strs: a full
+				     * build's workers share these pages */
+	struct strpool strs;
 	size_t n;
 	struct thread_set ts;
 	struct arch_thread *threads; /* newest activity first */

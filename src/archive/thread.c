@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "archive/thread.h"
+#include "core/strpool.h"
 #include "core/util.h"
 
 /* Nodes come from fixed chunks so their addresses stay put while the table
  * and the trees point at them; ids are packed into larger string chunks. */
 #define NODE_CHUNK 1024
-#define STR_CHUNK 65536
 #define TAB_START 1024 /* slots in the id table at first; a power of two */
 
 /* What messages are ordered by: date, then tiebreak (NULL last), then
@@ -40,15 +40,9 @@ struct node_chunk {
 	struct tnode nodes[NODE_CHUNK];
 };
 
-struct str_chunk {
-	struct str_chunk *next;
-	size_t used, cap;
-	char data[];
-};
-
 struct pool {
 	struct node_chunk *nodes;
-	struct str_chunk *strs;
+	struct strpool strs;
 };
 
 /* Open addressing keyed by id.  Each slot keeps the id's hash beside the
@@ -111,31 +105,9 @@ static struct tnode *pool_node(struct pool *p)
 	return t;
 }
 
-static char *pool_str(struct pool *p, const char *s, size_t len)
-{
-	struct str_chunk *c = p->strs;
-	size_t cap;
-	char *r;
-
-	if (!c || c->cap - c->used < len + 1) {
-		cap = len + 1 > STR_CHUNK ? len + 1 : STR_CHUNK;
-		c = xmalloc(sizeof(*c) + cap);
-		c->next = p->strs;
-		c->used = 0;
-		c->cap = cap;
-		p->strs = c;
-	}
-	r = c->data + c->used;
-	memcpy(r, s, len);
-	r[len] = '\0';
-	c->used += len + 1;
-	return r;
-}
-
 static void pool_free(struct pool *p)
 {
 	struct node_chunk *nc;
-	struct str_chunk *sc;
 
 	if (!p)
 		return;
@@ -143,10 +115,7 @@ static void pool_free(struct pool *p)
 		p->nodes = nc->next;
 		free(nc);
 	}
-	while ((sc = p->strs)) {
-		p->strs = sc->next;
-		free(sc);
-	}
+	strpool_release(&p->strs);
 	free(p);
 }
 
@@ -269,7 +238,7 @@ static struct tnode *new_node(struct builder *b, int msg, const char *id,
 	struct tnode *t = pool_node(b->pool);
 
 	t->pub.msg = msg;
-	t->pub.msgid = id ? pool_str(b->pool, id, len) : NULL;
+	t->pub.msgid = id ? strpool_dup(&b->pool->strs, id, len) : NULL;
 	if (b->nall == b->capall) {
 		b->capall = b->capall ? b->capall * 2 : 1024;
 		b->all = xreallocarray(b->all, b->capall, sizeof(*b->all));
