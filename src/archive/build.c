@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admin/lists.h"
 #include "archive/build.h"
@@ -13,6 +14,7 @@
 #include "archive/links.h"
 #include "archive/render.h"
 #include "archive/state.h"
+#include "archive/store.h"
 #include "archive/template.h"
 #include "archive/workers.h"
 #include "core/db.h"
@@ -609,65 +611,141 @@ int archive_build_all(struct site *site)
 
 struct removal {
 	struct site *site;
-	const char *list, *message_id, *reason;
+	const char *list, *message_id, *permalink, *reason;
+	int purge;
 	int count, rc;
+	struct strset originals;    /* purged: store files to delete */
 };
 
-/* Marks the message removed and unthreaded, so that the next update
- * threads and renders it again, as a placeholder. */
+/* Marks one row removed and unthreaded (so that the next update threads
+ * and renders it again, as a placeholder); a purge also forgets who sent
+ * it and what it said, and drops the original. */
+static int remove_row(struct removal *rm, long long id)
+{
+	sqlite3_stmt *st = db_prepare(rm->site->db, rm->purge ?
+		"UPDATE messages SET removed = 1, removed_reason = ?1, "
+		"thread_id = NULL, from_name = '', from_addr = '', subject = '',"
+		" env_sender = NULL, env_rcpt = NULL, path = '' WHERE id = ?2" :
+		"UPDATE messages SET removed = 1, removed_reason = ?1, "
+		"thread_id = NULL WHERE id = ?2");
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, rm->reason);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The rows to remove: by Message-ID or permalink, not removed yet (or,
+ * for a purge, not purged yet). */
+static int rows_to_remove(struct removal *rm, const struct list_info *li,
+			  long long **ids, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(rm->site->db, "SELECT id, path FROM "
+		"messages WHERE list_id = ?1 AND (message_id = ?2 OR permalink "
+		"= ?3) AND (removed = 0 OR (?4 AND path != ''))");
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, li->id);
+	db_bind_text(st, 2, rm->message_id);
+	db_bind_text(st, 3, rm->permalink);
+	sqlite3_bind_int(st, 4, rm->purge);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*ids = xreallocarray(*ids, *n + 1, sizeof(**ids));
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		if (rm->purge && *db_col_text(st, 1)) {
+			struct buf p = BUF_INIT;
+			path_join(&p, rm->site->store_dir, db_col_text(st, 1));
+			strset_add(&rm->originals, p.data);
+			buf_release(&p);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static void remove_in(const struct list_info *li, int depth, void *arg)
 {
 	struct removal *rm = arg;
-	sqlite3_stmt *st;
-	int n;
+	long long *ids;
+	size_t n, i;
+	int rc;
 
 	(void)depth;
 	if (rm->list && strcmp(rm->list, li->name))
 		return;
-	st = db_prepare(rm->site->db, "UPDATE messages SET removed = 1, "
-		"removed_reason = ?, thread_id = NULL WHERE list_id = ? AND "
-		"message_id = ? AND removed = 0");
-	if (!st || db_begin(rm->site->db) < 0) {
-		sqlite3_finalize(st);
+	if (db_begin(rm->site->db) < 0) {
 		rm->rc = -1;
 		return;
 	}
-	db_bind_text(st, 1, rm->reason);
-	sqlite3_bind_int64(st, 2, li->id);
-	db_bind_text(st, 3, rm->message_id);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
+	rc = rows_to_remove(rm, li, &ids, &n);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = remove_row(rm, ids[i]);
+	if (rc == 0 && n) {
+		struct buf d = BUF_INIT;
+		buf_printf(&d, "%s=%s reason=%s%s", rm->permalink ?
+			   "id" : "message_id", rm->permalink ? rm->permalink :
+			   rm->message_id, rm->reason, rm->purge ?
+			   " purged" : "");
+		db_event(rm->site->db, "admin", li->name, "archive-remove",
+			 d.data);
+		buf_release(&d);
+	}
+	free(ids);
+	if (rc < 0) {
+		log_error("archive: cannot remove from %s: %s", li->name,
+			  sqlite3_errmsg(rm->site->db));
 		db_rollback(rm->site->db);
 		rm->rc = -1;
 		return;
-	}
-	n = sqlite3_changes(rm->site->db);
-	sqlite3_finalize(st);
-	if (n) {
-		struct buf d = BUF_INIT;
-		buf_printf(&d, "message_id=<%s> reason=%s", rm->message_id,
-			   rm->reason);
-		db_event(rm->site->db, "admin", li->name, "archive-remove", d.data);
-		buf_release(&d);
 	}
 	if (db_commit(rm->site->db) < 0) {
 		rm->rc = -1;
 		return;
 	}
-	rm->count += n;
+	rm->count += (int)n;
 	if (n && archive_build_list(rm->site, li->name) < 0)
 		rm->rc = -1;
 }
 
-int archive_remove(struct site *site, const char *list,
-		   const char *message_id, const char *reason)
+int archive_remove(struct site *site, const char *list, const char *id,
+		   const char *reason, int purge)
 {
-	struct removal rm = { site, list, message_id, reason, 0, 0 };
+	struct removal rm;
+	char link[32];
+	size_t i;
 
+	memset(&rm, 0, sizeof(rm));
+	rm.site = site;
+	rm.list = list;
+	rm.reason = reason;
+	rm.purge = purge;
+	/* a permalink, or the page's address, names one message; anything
+	 * else is a Message-ID */
+	if (permalink_parse(id, link)) {
+		rm.permalink = link;
+		rm.message_id = NULL;
+	} else {
+		rm.message_id = id;
+	}
 	if (list_each(site->db, remove_in, &rm) < 0)
-		return -1;
+		rm.rc = -1;
+	/* after the commits: a row never names a file that is gone */
+	for (i = 0; rm.rc == 0 && i < rm.originals.n; i++)
+		if (unlink(rm.originals.s[i]) < 0 && errno != ENOENT)
+			log_error("archive: cannot delete the original \"%s\": "
+				  "%s", rm.originals.s[i], strerror(errno));
+	strset_release(&rm.originals);
 	if (rm.rc == 0)
-		log_info("archive: removed %d message(s) <%s>", rm.count,
-			 message_id);
+		log_info("archive: removed %d message(s) %s%s%s%s", rm.count,
+			 rm.permalink ? "" : "<", id, rm.permalink ? "" : ">",
+			 purge ? " (purged)" : "");
 	return rm.rc < 0 ? -1 : rm.count;
 }

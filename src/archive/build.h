@@ -19,11 +19,14 @@ int archive_rebuild_list(struct site *site, const char *list);
 /* Rebuilds every list and the network home page.  0 or -1. */
 int archive_build_all(struct site *site);
 
-/* Takes the messages with this Message-ID (without <>) out of the archive
- * of list (every list when NULL): a placeholder keeps their place in the
- * thread and their permalink; the removal and reason go to the event log.
- * Returns the number of messages removed, or -1 (logged). */
-int archive_remove(struct site *site, const char *list,
-		   const char *message_id, const char *reason);
+/* Takes a message out of the archive of list (every list when NULL): id
+ * is a permalink id or a message page's address (one message), or a
+ * Message-ID without <> (every message with it).  A placeholder keeps its
+ * place in the thread and its permalink; the removal and reason go to the
+ * event log.  With purge, the row also forgets the sender, the subject and
+ * the envelope, and the stored original is deleted (for a message already
+ * removed too).  Returns the number of messages removed, or -1 (logged). */
+int archive_remove(struct site *site, const char *list, const char *id,
+		   const char *reason, int purge);
 
 #endif

@@ -194,6 +194,26 @@ void permalink_compute(const char *msgid, const char *hash, char out[32])
 	buf_release(&b);
 }
 
+int permalink_parse(const char *s, char out[32])
+{
+	const char *m = strstr(s, "/msg/");
+	size_t n, i;
+
+	if (m)
+		s = m + 5;
+	n = strcspn(s, ".");
+	if (n != PERMALINK_CHARS || (m && strcmp(s + n, ".html") &&
+				     strcmp(s + n, ".eml")) || (!m && s[n]))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '2' &&
+							s[i] <= '7')))
+			return 0;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 1;
+}
+
 static void make_permalink(const char *msgid, const char *hash,
 			   struct stored_msg *sm)
 {

@@ -113,6 +113,10 @@ void store_permalink_url(const char *base_url, const char *list,
  * NULL): 16 lowercase base32 characters of a SHA-256. */
 void permalink_compute(const char *msgid, const char *hash, char out[32]);
 
+/* Whether s is a permalink id, or the address of a message page or raw
+ * message (".../msg/ID.html", ".../msg/ID.eml"); the id goes to out. */
+int permalink_parse(const char *s, char out[32]);
+
 /* Lowercase RFC 4648 base32 of the first bytes of data, `chars` long. */
 void base32_lower(const unsigned char *data, size_t len, size_t chars,
 		  struct buf *out);

@@ -12,27 +12,29 @@
 #include "core/site.h"
 #include "core/util.h"
 
-/* confer archive remove MESSAGE-ID --reason TEXT [--list LIST] */
+/* confer archive remove ID --reason TEXT [--list LIST] [--purge] */
 static int archive_remove_cmd(struct site *site, int argc, char **argv)
 {
-	int missing = 0, n;
+	int missing = 0, n, purge;
 	const char *reason = opt_take(&argc, argv, "--reason", &missing);
 	const char *list = opt_take(&argc, argv, "--list", &missing);
 	struct buf id = BUF_INIT;
 
+	purge = opt_flag(&argc, argv, "--purge");
 	if (missing || !reason || !reason[0] ||
 	    opt_unknown(argc, argv, "archive") || argc != 3)
 		return usage_of("archive", 1);
-	/* accept the id with or without its angle brackets */
+	/* accept a Message-ID with or without its angle brackets */
 	buf_adds(&id, argv[2] + (argv[2][0] == '<'));
 	if (id.len && id.data[id.len - 1] == '>')
 		buf_setlen(&id, id.len - 1);
-	n = archive_remove(site, list, id.data, reason);
+	n = archive_remove(site, list, id.data, reason, purge);
 	if (n == 0)
-		fprintf(stderr, "confer archive: no archived message <%s>\n",
+		fprintf(stderr, "confer archive: no archived message %s\n",
 			id.data);
 	else if (n > 0)
-		printf("removed %d message(s) <%s>\n", n, id.data);
+		printf("removed %d message(s) %s%s\n", n, id.data,
+		       purge ? ", originals deleted" : "");
 	buf_release(&id);
 	return n < 0 ? 75 : n == 0 ? 67 : 0;
 }

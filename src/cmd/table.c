@@ -53,10 +53,14 @@ static const struct command commands[] = {
 	{ "queue", cmd_queue, 1, "queue [retry]",
 	  "list waiting deliveries; \"retry\" makes them all due now" },
 	{ "archive", cmd_archive, 1,
-	  "archive [LIST] | archive remove MESSAGE-ID --reason TEXT [--list L]",
+	  "archive [LIST] | archive remove ID --reason TEXT [--list L] "
+	  "[--purge]",
 	  "rebuild the static archive of one list or of every list;\n"
 	  "\"remove\" takes a message out of every page, feed and download,\n"
-	  "leaving a placeholder, and records it in the event log" },
+	  "leaving a placeholder, and records it in the event log; ID is a\n"
+	  "Message-ID (every message with it), or a permalink or the\n"
+	  "address of a message page (that message); --purge also deletes\n"
+	  "the stored original and the sender and subject kept for it" },
 	{ "threads", cmd_threads, 1, "threads LIST [--json]",
 	  "list a list's archived threads, newest activity first" },
 	{ "import", cmd_import, 1,

@@ -351,6 +351,60 @@ def test_remove_message(forum, tmp_path):
     assert rc == 67
 
 
+def test_remove_by_address_and_purge(forum):
+    """A message named by its page's address or its permalink; --purge
+    deletes its original and what the row kept of its sender, also for a
+    message removed before."""
+    ldir = forum.archive / "network"
+    mp = {message_page(p)["message_id"]: p for p in (ldir / "msg").glob(
+        "*.html")}
+    db = sqlite3.connect(str(forum.dir / "confer.db"))
+
+    def row(mid):
+        return db.execute("SELECT removed, from_addr, subject, path FROM "
+                          "messages WHERE message_id = ?", (mid,)).fetchone()
+
+    r3 = mp["r3@example.org"]
+    stored = forum.dir / "store" / row("r3@example.org")[3]
+    assert stored.exists()
+    url = "https://lists.example.org/archive/network/msg/%s.html" % r3.stem
+    rc, out, err = forum.confer("archive", "remove", url, "--reason",
+                                "legal request", "--purge")
+    assert rc == 0, err
+    assert "originals deleted" in out
+    assert not stored.exists()
+    assert not (ldir / "msg" / (r3.stem + ".eml")).exists()
+    assert row("r3@example.org") == (1, "", "", "")
+    for p in forum.archive.rglob("*"):
+        if p.is_file():
+            data = p.read_bytes()
+            assert b"Message r3 from dave" not in data, p
+            assert b"dave@example.org" not in data, p
+    ev = db.execute("SELECT detail FROM events WHERE action = "
+                    "'archive-remove'").fetchall()
+    assert ev[-1][0] == "id=%s reason=legal request purged" % r3.stem
+    # removed first, purged later, named by its bare permalink
+    r1 = mp["r1@example.org"]
+    stored = forum.dir / "store" / row("r1@example.org")[3]
+    forum.ok("archive", "remove", "<r1@example.org>", "--reason", "spam")
+    assert stored.exists() and row("r1@example.org")[0] == 1
+    forum.ok("archive", "remove", r1.stem, "--reason", "spam", "--purge")
+    assert not stored.exists() and row("r1@example.org")[3] == ""
+    # nothing left to remove or purge
+    rc, out, err = forum.confer("archive", "remove", r1.stem, "--reason",
+                                "spam", "--purge")
+    assert rc == 67 and "no archived message" in err
+    rc, out, err = forum.confer("archive", "remove", "aaaaaaaaaaaaaaaa",
+                                "--reason", "x")
+    assert rc == 67
+    # the thread keeps its shape with two placeholders, and a rebuild
+    # agrees with the updates
+    snap = tree_snapshot(forum.archive)
+    forum.ok("archive", "network")
+    assert tree_snapshot(forum.archive) == snap
+    db.close()
+
+
 @pytest.mark.parametrize("lang,word", [("fr", "Tout le fil"),
                                        ("es", "Hilo completo")])
 def test_list_language(tmp_path, lang, word):
