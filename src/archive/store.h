@@ -73,20 +73,6 @@ int store_write_batch(const struct site *site, struct stored_msg *sm,
 		      const char *msg, size_t len);
 int store_sync(const struct site *site);
 
-/* Bulk import in two processes: the reader writes the original before the
- * database is asked where it goes (store_write_ahead: at the path of the
- * id's own permalink, or of the content's when that file exists; rel gets
- * the path, *created whether the file is new), then the writer moves it
- * where store_decide put it, or removes it for a duplicate
- * (store_settle_ahead, which then counts it for store_sync).  0 or -1
- * (logged). */
-int store_write_ahead(const struct site *site, const struct list_info *li,
-		      const struct msg_facts *f, time_t received,
-		      const char *msg, size_t len, struct buf *rel,
-		      int *created);
-int store_settle_ahead(const struct site *site, struct stored_msg *sm,
-		       const char *rel, int created);
-
 /* Inserts the message row (inside the caller's transaction).  0 or -1. */
 int store_insert(sqlite3 *db, const struct list_info *li,
 		 struct stored_msg *sm, const char *msg, size_t len);

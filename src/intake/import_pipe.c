@@ -1,14 +1,13 @@
 /* import_pipe.c: a big mbox import in two processes.
  *
- * Reading a message's facts (content hash, Message-ID, decoded header
- * fields) and writing its original take about as long as asking the
- * database and recording the row, so a reader process does the first while
- * this process does the second, message by message in mbox order.  The
- * reader sends one record per message through a pipe; the pipe's buffer
- * bounds how far it runs ahead.  Every decision stays here, with the same
- * queries as a one-process import (store_decide), so the result is the
- * same; the reader's guess of the stored file's name is corrected when the
- * database says otherwise (store_settle_ahead). */
+ * Splitting the mbox and reading each message's facts (content hash,
+ * Message-ID, decoded header fields) take about as long as asking the
+ * database, writing the original and recording the row, so a reader
+ * process does the first while this process does the second, message by
+ * message in mbox order.  The reader sends one record per message, with
+ * the message itself, through a pipe; the pipe's buffer bounds how far it
+ * runs ahead.  Every decision and every write to the store stay here, with
+ * the same calls as a one-process import, so the result is the same. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,13 +28,12 @@
 enum rec_kind { REC_MSG = 1, REC_QUARANTINED, REC_END, REC_FAIL };
 
 enum rec_field { F_HASH, F_MSGID, F_FROM_NAME, F_FROM_ADDR, F_SUBJECT,
-		 F_IN_REPLY_TO, F_REFERENCES, F_PATH, F_COUNT };
+		 F_IN_REPLY_TO, F_REFERENCES, F_MESSAGE, F_COUNT };
 
 /* Both ends are the same binary: the header goes as it is in memory. */
 struct rec_head {
 	int kind;
 	int id_generated;
-	int created;            /* the reader made the stored file */
 	long long received;
 	long long date;
 	size_t size;
@@ -43,7 +41,7 @@ struct rec_head {
 };
 
 #define PIPE_BUF_SIZE ((size_t)1 << 16)
-#define FIELD_MAX ((size_t)1 << 26)
+#define FIELD_MAX ((size_t)1 << 30)
 
 /* ---- the reader ---- */
 
@@ -87,7 +85,6 @@ static int reader_one(struct importer *im, const char *msg, size_t len,
 	struct rec_head h;
 	const char *vals[F_COUNT];
 	struct msg_facts f;
-	struct buf rel = BUF_INIT;
 	const char *why;
 	int rc;
 
@@ -98,26 +95,23 @@ static int reader_one(struct importer *im, const char *msg, size_t len,
 	}
 	msg_facts_read(im->site->domain, msg, len, &f);
 	memset(&h, 0, sizeof(h));
-	rc = store_write_ahead(im->site, im->li, &f, when, msg, len, &rel,
-			       &h.created);
-	if (rc == 0) {
-		h.kind = REC_MSG;
-		h.id_generated = f.id_generated;
-		h.received = (long long)when;
-		h.date = (long long)f.date;
-		h.size = f.size;
-		put(&h, F_HASH, f.content_hash, vals);
-		put(&h, F_MSGID, f.message_id.data, vals);
-		put(&h, F_FROM_NAME, f.from_name, vals);
-		put(&h, F_FROM_ADDR, f.from_addr, vals);
-		put(&h, F_SUBJECT, f.subject, vals);
-		put(&h, F_IN_REPLY_TO, f.in_reply_to, vals);
-		put(&h, F_REFERENCES, f.references, vals);
-		put(&h, F_PATH, rel.data, vals);
-		rc = send_rec(out, &h, vals);
-	}
+	h.kind = REC_MSG;
+	h.id_generated = f.id_generated;
+	h.received = (long long)when;
+	h.date = (long long)f.date;
+	h.size = f.size;
+	put(&h, F_HASH, f.content_hash, vals);
+	put(&h, F_MSGID, f.message_id.data, vals);
+	put(&h, F_FROM_NAME, f.from_name, vals);
+	put(&h, F_FROM_ADDR, f.from_addr, vals);
+	put(&h, F_SUBJECT, f.subject, vals);
+	put(&h, F_IN_REPLY_TO, f.in_reply_to, vals);
+	put(&h, F_REFERENCES, f.references, vals);
+	/* the message may hold NULs: its length is the record's size */
+	h.len[F_MESSAGE] = len;
+	vals[F_MESSAGE] = msg;
+	rc = send_rec(out, &h, vals);
 	msg_facts_release(&f);
-	buf_release(&rel);
 	return rc;
 }
 
@@ -174,7 +168,8 @@ static int record(struct importer *im, const struct rec_head *h, char **v)
 
 	memset(&f, 0, sizeof(f));
 	buf_init(&f.message_id);
-	if (!v[F_HASH] || !v[F_MSGID] || !v[F_PATH] ||
+	if (!v[F_HASH] || !v[F_MSGID] || !v[F_MESSAGE] ||
+	    h->len[F_MESSAGE] != h->size ||
 	    strlen(v[F_HASH]) != sizeof(f.content_hash) - 1)
 		return -1;
 	memcpy(f.content_hash, v[F_HASH], sizeof(f.content_hash));
@@ -190,12 +185,13 @@ static int record(struct importer *im, const struct rec_head *h, char **v)
 	f.references = v[F_REFERENCES];
 	stored_msg_init(&sm);
 	rc = store_decide(im->site->db, im->li, &f, (time_t)h->received, &sm);
-	if (rc == 0)
-		rc = store_settle_ahead(im->site, &sm, v[F_PATH], h->created);
 	if (rc == 0 && sm.duplicate) {
 		im->st->duplicates++;
 	} else if (rc == 0) {
-		rc = store_insert_facts(im->site->db, im->li, &sm, &f);
+		/* made durable by store_sync before the commit */
+		rc = store_write_batch(im->site, &sm, v[F_MESSAGE], h->size);
+		if (rc == 0)
+			rc = store_insert_facts(im->site->db, im->li, &sm, &f);
 		if (rc == 0)
 			im->st->imported++;
 	}
