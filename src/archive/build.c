@@ -4,6 +4,8 @@
  * what a full threading would), records the result in the database
  * (state.c) and renders only the pages whose content it changes. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -508,10 +510,10 @@ out:
 	return rc < 0 || r.errors ? -1 : 0;
 }
 
-static long long count_threaded(sqlite3 *db, long long list_id)
+/* An EXISTS query about one list: 1, 0, or -1. */
+static long long list_exists(sqlite3 *db, const char *sql, long long list_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT EXISTS (SELECT 1 FROM "
-		"messages WHERE list_id = ? AND thread_id IS NOT NULL)");
+	sqlite3_stmt *st = db_prepare(db, sql);
 	long long n = -1;
 
 	if (!st)
@@ -523,7 +525,86 @@ static long long count_threaded(sqlite3 *db, long long list_id)
 	return n;
 }
 
-/* Update when the list was built before and few messages are new. */
+static long long count_threaded(sqlite3 *db, long long list_id)
+{
+	return list_exists(db, "SELECT EXISTS (SELECT 1 FROM messages WHERE "
+			   "list_id = ? AND thread_id IS NOT NULL)", list_id);
+}
+
+/* A build that did not finish (killed, a worker failed, the disk filled)
+ * leaves pages missing or stale that no later update would touch, while
+ * the database already says every message is threaded.  So a list's
+ * build first leaves a mark in its folder and removes it once it has
+ * succeeded; the next build of a list with the mark is a full one. */
+#define INCOMPLETE_MARK ".incomplete"
+
+static void mark_path(struct site *site, const char *list, struct buf *out)
+{
+	path_join(out, site->archive_dir, list);
+	path_join(out, "", INCOMPLETE_MARK);
+}
+
+/* The mark, or no front page at all (the list's folder was deleted). */
+static int mark_present(struct site *site, const char *list)
+{
+	struct buf p = BUF_INIT, front = BUF_INIT;
+	int present;
+
+	mark_path(site, list, &p);
+	path_join(&front, site->archive_dir, list);
+	path_join(&front, "", "index.html");
+	present = access(p.data, F_OK) == 0 || access(front.data, F_OK) < 0;
+	buf_release(&p);
+	buf_release(&front);
+	return present;
+}
+
+static int mark_set(struct site *site, const char *list)
+{
+	struct buf p = BUF_INIT;
+	int fd, rc = 0;
+
+	path_join(&p, site->archive_dir, list);
+	if (mkdir_p(p.data, 02775) < 0)
+		rc = -1;
+	buf_reset(&p);
+	mark_path(site, list, &p);
+	fd = rc == 0 ? open(p.data, O_WRONLY | O_CREAT | O_CLOEXEC, 0664) : -1;
+	if (fd < 0 || close(fd) < 0) {
+		log_error("archive: cannot write \"%s\": %s", p.data,
+			  strerror(errno));
+		rc = -1;
+	}
+	buf_release(&p);
+	return rc;
+}
+
+static void mark_clear(struct site *site, const char *list)
+{
+	struct buf p = BUF_INIT;
+
+	mark_path(site, list, &p);
+	if (unlink(p.data) < 0 && errno != ENOENT)
+		log_warn("archive: cannot remove \"%s\": %s", p.data,
+			  strerror(errno));
+	buf_release(&p);
+}
+
+/* A full build between the marks. */
+static int rebuild_marked(struct site *site, struct tset *ts,
+			  const struct list_info *li)
+{
+	int rc = mark_set(site, li->name);
+
+	if (rc == 0)
+		rc = rebuild(site, ts, li);
+	if (rc == 0)
+		mark_clear(site, li->name);
+	return rc;
+}
+
+/* Update when the list was built before, completely, and few messages
+ * are new. */
 static int bring_up_to_date(struct site *site, struct tset *ts,
 			    const struct list_info *li)
 {
@@ -533,15 +614,43 @@ static int bring_up_to_date(struct site *site, struct tset *ts,
 
 	if (built < 0)
 		return -1;
-	if (!built)
-		return rebuild(site, ts, li);
+	if (!built || mark_present(site, li->name))
+		return rebuild_marked(site, ts, li);
 	rc = astate_connected(site->db, li->id, &threads, &nnew);
-	if (rc == 0 && nnew > UPDATE_MAX_NEW)
-		rc = rebuild(site, ts, li);
-	else if (rc == 0 && nnew > 0)
-		rc = update(site, ts, li, &threads);
+	if (rc == 0 && nnew > UPDATE_MAX_NEW) {
+		rc = rebuild_marked(site, ts, li);
+	} else if (rc == 0 && nnew > 0) {
+		rc = mark_set(site, li->name);
+		if (rc == 0)
+			rc = update(site, ts, li, &threads);
+		if (rc == 0)
+			mark_clear(site, li->name);
+	}
 	strset_release(&threads);
 	return rc;
+}
+
+/* Builds of one site take turns: two at once (an import and the runner)
+ * would each take the other's mark for their own. */
+static int build_lock(struct site *site)
+{
+	struct buf p = BUF_INIT;
+	int fd = -1;
+
+	/* beside the runner's locks, not among the pages */
+	path_join(&p, site->spool_dir, ".archive.lock");
+	fd = open(p.data, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	/* a build without the lock is still a build: only a second one at
+	 * the same time could go wrong */
+	if (fd < 0)
+		log_warn("archive: cannot lock \"%s\": %s", p.data,
+			 strerror(errno));
+	buf_release(&p);
+	return fd;
 }
 
 static int with_list(struct site *site, const char *list, int full)
@@ -557,17 +666,49 @@ static int with_list(struct site *site, const char *list, int full)
 		return -1;
 	}
 	if (list_lookup(site->db, list, &li) == 0) {
+		int lock = build_lock(site);
 		rc = copy_static(site, ts);
 		if (rc == 0)
-			rc = full ? rebuild(site, ts, &li) :
+			rc = full ? rebuild_marked(site, ts, &li) :
 				    bring_up_to_date(site, ts, &li);
 		if (home_page(site, ts) < 0)
 			rc = -1;
+		if (lock >= 0)
+			close(lock);
 		list_info_release(&li);
 	} else {
 		log_error("archive: list \"%s\" does not exist", list);
 	}
 	tset_free(ts);
+	return rc;
+}
+
+/* Lists whose archive is behind: a build that did not finish, or
+ * messages not threaded yet (the runner stopped between recording a
+ * post and updating the archive). */
+static void catch_up_one(const struct list_info *li, int depth, void *arg)
+{
+	void **a = arg;
+	struct site *site = a[0];
+	int *rc = a[1];
+	long long behind;
+
+	(void)depth;
+	behind = mark_present(site, li->name) ? 1 : list_exists(site->db,
+		"SELECT EXISTS (SELECT 1 FROM messages WHERE list_id = ? AND "
+		"thread_id IS NULL)", li->id);
+	if (behind && archive_build_list(site, li->name) < 0)
+		*rc = -1;
+}
+
+int archive_catch_up(struct site *site)
+{
+	int rc = 0;
+	void *arg[2] = { site, &rc };
+
+	if (astate_init(site->db) < 0 || list_each(site->db, catch_up_one,
+						  arg) < 0)
+		return -1;
 	return rc;
 }
 
@@ -587,24 +728,27 @@ static void build_one(const struct list_info *li, int depth, void *arg)
 	int *rc = a[2];
 
 	(void)depth;
-	if (rebuild(a[0], a[1], li) < 0)
+	if (rebuild_marked(a[0], a[1], li) < 0)
 		*rc = -1;
 }
 
 int archive_build_all(struct site *site)
 {
 	struct tset *ts = open_templates(site);
-	int rc = 0;
+	int rc = 0, lock;
 	void *arg[3] = { site, ts, &rc };
 
 	if (!ts)
 		return -1;
+	lock = build_lock(site);
 	if (astate_init(site->db) < 0 || copy_static(site, ts) < 0)
 		rc = -1;
 	if (list_each(site->db, build_one, arg) < 0)
 		rc = -1;
 	if (home_page(site, ts) < 0)
 		rc = -1;
+	if (lock >= 0)
+		close(lock);
 	tset_free(ts);
 	return rc;
 }

@@ -19,6 +19,10 @@ int archive_rebuild_list(struct site *site, const char *list);
 /* Rebuilds every list and the network home page.  0 or -1. */
 int archive_build_all(struct site *site);
 
+/* Brings up to date every list whose archive is behind: a build that did
+ * not finish, or messages recorded but not archived yet.  0 or -1. */
+int archive_catch_up(struct site *site);
+
 /* Takes a message out of the archive of list (every list when NULL): id
  * is a permalink id or a message page's address (one message), or a
  * Message-ID without <> (every message with it).  A placeholder keeps its

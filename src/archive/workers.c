@@ -12,6 +12,7 @@
 
 #include "archive/workers.h"
 #include "core/db.h"
+#include "core/proc.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -145,10 +146,8 @@ int workers_run(struct site *site, unsigned n,
 			 strerror(errno));
 		w.n = 1;
 	}
-	if (w.n > 1)
-		fflush(NULL);
 	for (k = 1; k < w.n; k++) {
-		pid_t pid = fork();
+		pid_t pid = fork_helper();
 		if (pid == 0) {
 			w.self = k;
 			child(site, &w, job, arg);

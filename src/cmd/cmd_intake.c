@@ -90,7 +90,9 @@ int cmd_import(struct site *site, int argc, char **argv)
 	 * the order they were imported in */
 	if (st.imported && store_settle_shared_ids(site, &li, since) < 0)
 		rc = 75;
-	if (st.imported && archive_build_list(site, li.name) < 0)
+	/* also when nothing was new: the import that is being run again
+	 * may have stopped before its archive was built */
+	if (archive_build_list(site, li.name) < 0)
 		rc = 75;
 	list_info_release(&li);
 	return rc;

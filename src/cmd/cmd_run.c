@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "archive/build.h"
 #include "cmd/cmd.h"
 #include "cmd/opts.h"
 #include "core/log.h"
@@ -46,7 +47,7 @@ static void pause_briefly(void)
 
 int cmd_run(struct site *site, int argc, char **argv)
 {
-	int once, rc = 0;
+	int once, rc = 0, caught;
 
 	if (wants_help(argc, argv))
 		return usage_of("run", 0);
@@ -56,6 +57,8 @@ int cmd_run(struct site *site, int argc, char **argv)
 	umask(007);
 	install_handlers();
 	queue_cleanup(site);
+	/* an earlier run or import may have stopped half-way */
+	caught = archive_catch_up(site);
 	if (!once)
 		log_info("runner: started");
 	do {
@@ -65,7 +68,7 @@ int cmd_run(struct site *site, int argc, char **argv)
 	} while (!once && !stop_requested);
 	if (!once)
 		log_info("runner: stopped");
-	return rc < 0 ? 75 : 0;
+	return rc < 0 || caught < 0 ? 75 : 0;
 }
 
 int cmd_queue(struct site *site, int argc, char **argv)

@@ -20,6 +20,7 @@
 #include "archive/store.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "intake/import_priv.h"
@@ -247,8 +248,7 @@ int import_piped(struct importer *im, const char *data, size_t len)
 		log_warn("import: cannot start a reader: %s", strerror(errno));
 		return import_split(im, data, len);
 	}
-	fflush(NULL);
-	pid = fork();
+	pid = fork_helper();
 	if (pid == 0) {
 		close(fds[0]);
 		reader(im, data, len, fds[1]);

@@ -7,13 +7,18 @@ import calendar
 import email
 import email.policy
 import html
+import os
 import re
+import shutil
 import sqlite3
+import subprocess
+import time
 
 import pytest
 
 from archive_html import day_pages, list_page, parse_page
-from conftest import CORPUS, DOMAIN, init_site, make_message, Site
+from conftest import (CONFER_BIN, CORPUS, DOMAIN, init_site, make_message,
+                      Site)
 from test_50_archive import mboxrd
 from test_60_corpus import corpus_files
 from test_90_archive_pages import (date, import_all, new_site, mbox_text,
@@ -296,3 +301,91 @@ def test_two_process_import_records_what_one_process_does(tmp_path):
     assert out3 == out1 and rows3 == rows1
     assert tree_snapshot(three.dir / "store") == \
         tree_snapshot(one.dir / "store")
+
+
+def helpers_of(pid):
+    """The child processes of pid."""
+    kids = []
+    try:
+        for t in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, t)) as f:
+                kids += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return kids
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def test_killed_import_leaves_no_helper_and_can_be_run_again(tmp_path):
+    """SIGKILL of an import while its build's workers render: they die
+    with it, and the same import run again gives what one clean import
+    gives."""
+    raws = [f.read_bytes() for f in corpus_files()]
+    # four times the corpus, each copy with ids of its own
+    many = []
+    for k in range(4):
+        for r in raws:
+            many.append(re.sub(rb"(?im)^(message-id:\s*<)", rb"\g<1>c%d." % k,
+                               r, count=1))
+    mbox = tmp_path / "big.mbox"
+    mbox.write_bytes(mboxrd(many))
+    clean = new_site(tmp_path, "clean")
+    clean.ok("import", "mbox", "network", str(mbox))
+    site = new_site(tmp_path, "killed")
+    site.set_setting("archive_workers", "2")
+    p = subprocess.Popen([CONFER_BIN, "-c", str(site.conf), "import", "mbox",
+                          "network", str(mbox)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    # the reader first, then the render workers of the build that follows
+    seen, kids, t0 = set(), [], time.monotonic()
+    while not kids and p.poll() is None and time.monotonic() - t0 < 60:
+        now = helpers_of(p.pid)
+        kids = [k for k in now if seen and k not in seen]
+        seen.update(now)
+        time.sleep(0.001)
+    assert seen and kids, "the import ended before its workers were seen"
+    p.kill()
+    p.wait()
+    t0 = time.monotonic()
+    while any(alive(k) for k in kids) and time.monotonic() - t0 < 5:
+        time.sleep(0.01)
+    assert not any(alive(k) for k in kids), "a helper outlived the import"
+    site.ok("import", "mbox", "network", str(mbox))
+
+    def rows(s):
+        db = sqlite3.connect(s.dir / "confer.db")
+        r = db.execute("SELECT permalink, message_id, content_hash, path "
+                       "FROM messages ORDER BY permalink").fetchall()
+        db.close()
+        return r
+
+    assert rows(site) == rows(clean)
+    assert sorted(p.relative_to(site.dir / "store")
+                  for p in (site.dir / "store").rglob("*.eml")) == \
+        sorted(p.relative_to(clean.dir / "store")
+               for p in (clean.dir / "store").rglob("*.eml"))
+    assert tree_snapshot(site.archive) == tree_snapshot(clean.archive)
+
+    # a rebuild killed half-way, from a fresh start: the runner's next
+    # pass finds the archive unfinished and builds it again
+    shutil.rmtree(site.archive / "network")
+    p = subprocess.Popen([CONFER_BIN, "-c", str(site.conf), "archive",
+                          "network"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    t0 = time.monotonic()
+    while not helpers_of(p.pid) and p.poll() is None and \
+            time.monotonic() - t0 < 60:
+        time.sleep(0.001)
+    p.kill()
+    p.wait()
+    assert (site.archive / "network" / ".incomplete").exists()
+    site.ok("run", "--once")
+    assert not (site.archive / "network" / ".incomplete").exists()
+    assert tree_snapshot(site.archive) == tree_snapshot(clean.archive)
