@@ -228,6 +228,8 @@ struct full_build {
 
 /* Threads are handed out a few at a time: a thread is small work. */
 #define THREAD_CHUNK 8
+/* A worker gives up after this many failures: the build fails anyway. */
+#define BUILD_FAILS_STOP 200
 
 /* One summary page (or a month's page and mbox) of a full build: items
  * are numbered months, days, authors, author-months, then the list's own
@@ -281,13 +283,16 @@ static int render_share(struct site *site, struct workers *w, void *arg)
 	}
 	arender_init(&r, site, fb->li, fb->ts);
 	r.links = &fb->links;
-	while ((i = workers_take(w, 0, THREAD_CHUNK)) < fb->ix->nthreads)
+	/* a worker whose pages keep failing (a full disk) stops */
+	while (r.errors < BUILD_FAILS_STOP &&
+	       (i = workers_take(w, 0, THREAD_CHUNK)) < fb->ix->nthreads)
 		for (k = i; k < i + THREAD_CHUNK && k < fb->ix->nthreads; k++)
 			ar_thread(&r, fb->ix, k, NULL);
 	if (workers_wait(w) < 0)
 		rc = -1;
 	else
-		while ((i = workers_take(w, 1, 1)) < nsum)
+		while (r.errors < BUILD_FAILS_STOP &&
+		       (i = workers_take(w, 1, 1)) < nsum)
 			summary_item(&r, t, i);
 	if (r.errors)
 		rc = -1;

@@ -75,8 +75,7 @@ static sqlite3_stmt *prepare(struct arender *r, const char *sql)
 static void finish(struct arender *r, sqlite3_stmt *st, int rc)
 {
 	if (rc != SQLITE_DONE) {
-		log_error("archive: database: %s", sqlite3_errmsg(r->site->db));
-		r->errors++;
+		ar_fail(r, "archive: database: %s", sqlite3_errmsg(r->site->db));
 	}
 	sqlite3_reset(st);
 }
@@ -239,9 +238,8 @@ void ar_day_page(struct arender *r, const char *day)
 	if (n) {
 		buf_printf(&dir, "%s/%.7s", r->dir.data, day);
 		if (mkdir_p(dir.data, 02775) < 0) {
-			log_error("archive: cannot create \"%s\": %s", dir.data,
-				  strerror(errno));
-			r->errors++;
+			ar_fail(r, "archive: cannot create \"%s\": %s", dir.data,
+				strerror(errno));
 		} else {
 			ar_write(r, rel.data, "day.html", c);
 		}
@@ -281,9 +279,8 @@ void ar_month_mbox(struct arender *r, const char *month)
 		buf_reset(&out);
 		path_join(&path, r->site->store_dir, db_col_text(st, 0));
 		if (read_file(path.data, (size_t)1 << 30, &raw) < 0) {
-			log_error("archive: cannot read \"%s\": %s", path.data,
-				  strerror(errno));
-			r->errors++;
+			ar_fail(r, "archive: cannot read \"%s\": %s", path.data,
+				strerror(errno));
 			continue;
 		}
 		ar_mboxrd(db_col_text(st, 1), (time_t)sqlite3_column_int64(st, 2),
@@ -294,9 +291,8 @@ void ar_month_mbox(struct arender *r, const char *month)
 	buf_reset(&path);
 	path_join(&path, r->dir.data, rel.data);
 	if (stream_close(&sf) < 0) {
-		log_error("archive: cannot write \"%s\": %s", path.data,
-			  strerror(errno));
-		r->errors++;
+		ar_fail(r, "archive: cannot write \"%s\": %s", path.data,
+			strerror(errno));
 	}
 	buf_release(&out);
 	buf_release(&raw);
@@ -411,9 +407,8 @@ void ar_author_month_page(struct arender *r, const char *addr,
 	if (n) {
 		buf_printf(&dir, "%s/author/%s", r->dir.data, key);
 		if (mkdir_p(dir.data, 02775) < 0) {
-			log_error("archive: cannot create \"%s\": %s", dir.data,
-				  strerror(errno));
-			r->errors++;
+			ar_fail(r, "archive: cannot create \"%s\": %s", dir.data,
+				strerror(errno));
 		} else {
 			ar_write(r, rel.data, "author_month.html", c);
 		}

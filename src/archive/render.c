@@ -4,6 +4,7 @@
  * read and parsed once per thread render. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,25 @@ void arender_init(struct arender *r, struct site *site,
 	i18n_fill(r->strings, r->lang);
 }
 
+void ar_fail(struct arender *r, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	if (++r->errors > AR_FAILS_SHOWN)
+		return;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	log_error("%s", b.data);
+	buf_release(&b);
+}
+
 void arender_release(struct arender *r)
 {
+	if (r->errors > AR_FAILS_SHOWN)
+		log_error("archive: %d more failures in this render, not shown",
+			  r->errors - AR_FAILS_SHOWN);
 	sqlite3_finalize(r->nb[0]);
 	sqlite3_finalize(r->nb[1]);
 	tctx_free(r->strings);
@@ -175,9 +193,8 @@ void ar_write_raw(struct arender *r, const char *rel, const char *data,
 	else if (rc == 1)
 		rc = write_file_if_changed(path.data, data, len) < 0 ? -1 : 0;
 	if (rc < 0) {
-		log_error("archive: cannot write \"%s\": %s", path.data,
-			  strerror(errno));
-		r->errors++;
+		ar_fail(r, "archive: cannot write \"%s\": %s", path.data,
+			strerror(errno));
 	}
 	buf_release(&path);
 }
@@ -188,8 +205,7 @@ void ar_write(struct arender *r, const char *rel, const char *tpl,
 	struct buf out = BUF_INIT, err = BUF_INIT;
 
 	if (tset_render(r->ts, tpl, c, &out, &err) < 0) {
-		log_error("archive: template %s: %s", tpl, err.data);
-		r->errors++;
+		ar_fail(r, "archive: template %s: %s", tpl, err.data);
 	} else {
 		ar_write_raw(r, rel, out.data, out.len);
 	}
@@ -203,9 +219,8 @@ void ar_unlink(struct arender *r, const char *rel)
 
 	path_join(&path, r->dir.data, rel);
 	if (unlink(path.data) < 0 && errno != ENOENT) {
-		log_error("archive: cannot remove \"%s\": %s", path.data,
-			  strerror(errno));
-		r->errors++;
+		ar_fail(r, "archive: cannot remove \"%s\": %s", path.data,
+			strerror(errno));
 	}
 	buf_release(&path);
 }
@@ -335,9 +350,8 @@ static void attachment(struct thread_job *j, const struct arch_msg *m,
 	buf_printf(&rel, "att/%s", m->permalink);
 	path_join(&dir, j->r->dir.data, rel.data);
 	if (mkdir_p(dir.data, 02775) < 0) {
-		log_error("archive: cannot create \"%s\": %s", dir.data,
-			  strerror(errno));
-		j->r->errors++;
+		ar_fail(j->r, "archive: cannot create \"%s\": %s", dir.data,
+			strerror(errno));
 	}
 	buf_printf(&rel, "/%d.%s", n, ext);
 	ar_write_raw(j->r, rel.data, data, p->data_len);
@@ -391,9 +405,8 @@ static void load_body(struct thread_job *j, struct tmsg *tm)
 	tctx_set_shared(c, "t", tctx_map(j->r->strings, "t"));
 	path_join(&path, j->r->site->store_dir, m->path);
 	if (read_file(path.data, (size_t)1 << 30, &tm->raw) < 0) {
-		log_error("archive: cannot read \"%s\": %s", path.data,
-			  strerror(errno));
-		j->r->errors++;
+		ar_fail(j->r, "archive: cannot read \"%s\": %s", path.data,
+			strerror(errno));
 		tctx_set_bool(c, "unreadable", 1);
 	} else {
 		content_parse(tm->raw.data, tm->raw.len, &ct);
@@ -404,8 +417,7 @@ static void load_body(struct thread_job *j, struct tmsg *tm)
 		raw_copy(j, m, &tm->raw);
 	}
 	if (tset_render(j->r->ts, "body.html", c, &tm->body, &err) < 0) {
-		log_error("archive: template body.html: %s", err.data);
-		j->r->errors++;
+		ar_fail(j->r, "archive: template body.html: %s", err.data);
 	}
 	tctx_free(c);
 	buf_release(&path);

@@ -47,6 +47,12 @@ void arender_init(struct arender *r, struct site *site,
 		  const struct list_info *li, struct tset *ts);
 void arender_release(struct arender *r);
 
+/* A failure while rendering: counted, and logged for the first
+ * AR_FAILS_SHOWN of a render (a full disk fails every page after it). */
+#define AR_FAILS_SHOWN 20
+void ar_fail(struct arender *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Sets what every page uses: root, lang, t.*, list.*, domain. */
 void ar_common(struct arender *r, struct tctx *c, const char *root);
 /* Renders tpl into dir/rel, written only when changed.  Errors counted. */

@@ -1,9 +1,11 @@
 /* log.c: levelled key=value logging to stderr. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 #include "util.h"
 
@@ -24,18 +26,34 @@ void log_set_msgid(const char *id)
 	snprintf(current_msgid, sizeof(current_msgid), "%s", id);
 }
 
+/* Each line goes out in one write, so that the lines of a command's
+ * helper processes (render workers, the import's reader), which share
+ * stderr, never mix inside a line. */
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *names[] = { "debug", "info", "warn", "error" };
+	struct buf line = BUF_INIT;
 	va_list ap;
+	size_t off = 0;
+	ssize_t n;
 
 	if (level < min_level)
 		return;
-	fprintf(stderr, "confer[%ld]: %s ", (long)getpid(), names[level]);
+	buf_printf(&line, "confer[%ld]: %s ", (long)getpid(), names[level]);
 	if (current_msgid[0])
-		fprintf(stderr, "msg=%s ", current_msgid);
+		buf_printf(&line, "msg=%s ", current_msgid);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	buf_vprintf(&line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	buf_addc(&line, '\n');
+	fflush(stderr);
+	while (off < line.len) {
+		n = write(STDERR_FILENO, line.data + off, line.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;	/* nowhere left to report it */
+		off += (size_t)n;
+	}
+	buf_release(&line);
 }

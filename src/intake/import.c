@@ -174,6 +174,8 @@ int import_tx_after(struct importer *im, int rc)
 			rc = db_commit(im->site->db);
 		else
 			db_rollback(im->site->db);
+		if (rc == 0)
+			im->committed = *im->st;
 	}
 	if (im->progress && im->st->total % 100 == 0)
 		fprintf(stderr, "\rimporting: %ld messages", im->st->total);
@@ -290,6 +292,7 @@ int import_mbox(struct site *site, const struct list_info *li,
 	im.st = st;
 	im.progress = progress;
 	im.each = serial_one;
+	im.committed = *st;	/* with what earlier files of this import added */
 	errno = 0;
 	if (map_file(path, &data, &len) < 0) {
 		int saved = errno;
@@ -319,6 +322,13 @@ int import_mbox(struct site *site, const struct list_info *li,
 			rc = db_commit(site->db);
 		else
 			db_rollback(site->db);
+	}
+	if (rc < 0) {
+		/* report what was recorded, not what was rolled back; the
+		 * messages put in quarantine stay there */
+		long quarantined = st->quarantined;
+		*st = im.committed;
+		st->quarantined = quarantined;
 	}
 	if (progress)
 		fprintf(stderr, "\rimporting: %ld messages\n", st->total);

@@ -147,18 +147,26 @@ static int get_fields(FILE *in, const struct rec_head *h, char **vals)
 {
 	size_t i;
 
-	for (i = 0; i < F_COUNT; i++) {
+	for (i = 0; i < F_COUNT; i++)
 		vals[i] = NULL;
+	for (i = 0; i < F_COUNT; i++) {
 		if (h->len[i] == (size_t)-1)
 			continue;
 		if (h->len[i] > FIELD_MAX)
-			return -1;
+			goto fail;
 		vals[i] = xmalloc(h->len[i] + 1);
 		if (get(in, vals[i], h->len[i]) < 0)
-			return -1;
+			goto fail;
 		vals[i][h->len[i]] = '\0';
 	}
 	return 0;
+fail:
+	/* a record cut short (the reader died) leaves nothing behind */
+	for (i = 0; i < F_COUNT; i++) {
+		free(vals[i]);
+		vals[i] = NULL;
+	}
+	return -1;
 }
 
 static int record(struct importer *im, const struct rec_head *h, char **v)

@@ -12,6 +12,7 @@ struct importer {
 	const struct list_info *li;
 	enum mbox_format fmt;
 	struct import_stats *st;
+	struct import_stats committed;  /* st at the last commit */
 	int progress, in_tx;
 	/* called with each message of the mbox (From-quoting undone, CRLF)
 	 * and its time of receipt; 0 or -1 to stop */

@@ -255,6 +255,14 @@ def test_two_process_import_records_what_one_process_does(tmp_path):
     for k in range(10):                    # same id, other content
         raws.append(raws[k] + b"\nedited %d\n" % k)
     raws.insert(5, b"this is not a mail message\n")
+    # one Message-ID in one month, then another content with it twice in
+    # another month (the first of those gets the content's permalink, the
+    # second is its duplicate)
+    for when, body in (("Mon, 1 Mar 2010 10:00:00 +0000", b"zero"),
+                       ("Thu, 1 Apr 2010 10:00:00 +0000", b"one"),
+                       ("Thu, 1 Apr 2010 10:00:00 +0000", b"one")):
+        raws.append(make_message(subject="shared", msgid="<shared@x.org>",
+                                 date=when, body=body.decode()))
     mbox = tmp_path / "big.mbox"
     mbox.write_bytes(mboxrd(raws))
     # the two-process path only runs for an mbox of 1 MiB or more
@@ -338,6 +346,33 @@ def test_killed_import_leaves_no_helper_and_can_be_run_again(tmp_path):
     mbox.write_bytes(mboxrd(many))
     clean = new_site(tmp_path, "clean")
     clean.ok("import", "mbox", "network", str(mbox))
+
+    # the reader killed: the import fails, says so, and counts only what
+    # it recorded
+    site = new_site(tmp_path, "reader")
+    site.set_setting("archive_workers", "2")
+    p = subprocess.Popen([CONFER_BIN, "-c", str(site.conf), "import", "mbox",
+                          "network", str(mbox)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    kids, t0 = [], time.monotonic()
+    while not kids and p.poll() is None and time.monotonic() - t0 < 60:
+        kids = helpers_of(p.pid)
+    assert kids, "the import ended before its reader was seen"
+    # some messages recorded, none committed yet (a transaction holds
+    # 2,000): the originals written so far show how far it got
+    while p.poll() is None and \
+            len(list((site.dir / "store").rglob("*.eml"))) < 100:
+        time.sleep(0.001)
+    os.kill(kids[0], 9)
+    out, err = p.communicate()
+    assert p.returncode == 75, (out, err)
+    assert b"the reader stopped unexpectedly" in err
+    db = sqlite3.connect(site.dir / "confer.db")
+    n = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+    db.close()
+    m = re.search(rb"imported (\d+) messages", out)
+    assert (int(m.group(1)) if m else 0) == n, (out, n)
+
     site = new_site(tmp_path, "killed")
     site.set_setting("archive_workers", "2")
     p = subprocess.Popen([CONFER_BIN, "-c", str(site.conf), "import", "mbox",
