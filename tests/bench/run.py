@@ -9,12 +9,17 @@ gen_mbox.py, or --mbox FILE for a real one):
     one-message mbox, which updates only the pages it touches) at 2,000,
     20,000 and 100,000 messages, and MHonArc's `-add` at 2,000 and 20,000;
   * peak memory of confer's full build at 100,000 messages: the largest
-    total PSS of its processes (the parent and its render workers).
+    total PSS of its processes (the parent and its render workers);
+  * the file-writing floor of each full build: the kernel time it takes
+    to create files of the same count and sizes (hard links as links) as
+    the build left, with nothing computed, so that what the output costs
+    on this machine shows apart from what the tool computes.
 Goals (issue 4): 20x MHonArc's rate, under 20 ms per added message, under
 100 MB at 100,000.  Work files go to build/bench (or --work).
 
 usage: run.py [--full 20000] [--full-runs 3] [--inc 2000,20000,100000]
               [--mbox FILE] [--runs 5] [--no-mhonarc] [--work DIR]
+       run.py --floor SRC DST   (one floor measurement, printed as JSON)
 """
 import argparse
 import json
@@ -163,6 +168,51 @@ def mhonarc_add(work, base, singles, runs):
     return statistics.median(walls), walls
 
 
+def floor_copy(src, dst):
+    """Creates under dst files of the same names and sizes as under src,
+    and the same hard links; returns the files, bytes and the CPU time
+    (user, system) it took.  Run in a process of its own so that its
+    resource usage is only this."""
+    import resource
+    src, dst = pathlib.Path(src), pathlib.Path(dst)
+    entries = []
+    for root, dirs, files in os.walk(src):
+        rel = pathlib.Path(root).relative_to(src)
+        entries.append(("d", rel, 0, None))
+        for f in files:
+            st = os.lstat(os.path.join(root, f))
+            entries.append(("f", rel / f, st.st_size, (st.st_dev, st.st_ino)))
+    blob = b"x" * max([e[2] for e in entries] + [1])
+    first, nbytes, nfiles = {}, 0, 0
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    for kind, rel, size, ino in entries:
+        path = dst / rel
+        if kind == "d":
+            os.makedirs(path, exist_ok=True)
+        elif ino in first:
+            os.link(first[ino], path)
+        else:
+            first[ino] = path
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            os.write(fd, blob[:size])
+            os.close(fd)
+            nbytes += size
+            nfiles += 1
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    return {"files": nfiles, "links": sum(1 for e in entries
+                                          if e[0] == "f") - nfiles,
+            "bytes": nbytes, "user": r1.ru_utime - r0.ru_utime,
+            "sys": r1.ru_stime - r0.ru_stime}
+
+
+def floor(work, src, name):
+    """floor_copy of src in a child process, into a fresh folder."""
+    dst = fresh(work, name)
+    subprocess.run(["sync"])
+    out = sh([sys.executable, __file__, "--floor", src, dst]).stdout
+    return json.loads(out)
+
+
 def median_run(runs):
     return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
 
@@ -185,7 +235,12 @@ def main():
     ap.add_argument("--full-runs", type=int, default=3)
     ap.add_argument("--no-mhonarc", action="store_true")
     ap.add_argument("--work", default=str(REPO / "build" / "bench"))
+    ap.add_argument("--floor", nargs=2, metavar=("SRC", "DST"),
+                    help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.floor:
+        print(json.dumps(floor_copy(*a.floor)))
+        return
     work = pathlib.Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     mh = not a.no_mhonarc and shutil.which("mhonarc")
@@ -230,6 +285,24 @@ def main():
               "ratio %.1fx" % (n / r["wall"], mh_rate,
                                (n / r["wall"]) / mh_rate), flush=True)
         results["full_ratio"] = (n / r["wall"]) / mh_rate
+    # what writing the same files costs, with nothing computed
+    cpus = os.cpu_count() or 1
+    fl = {"confer": floor(work, d, "floor-confer")}
+    if mh:
+        fl["MHonArc"] = floor(work, out, "floor-mhonarc")
+    for tool, f in fl.items():
+        print("  %s wrote %d files (%d MB) and %d hard links; creating as "
+              "many files of the same sizes takes %.2f s of kernel time" % (
+                  tool, f["files"], f["bytes"] >> 20, f["links"], f["sys"]),
+              flush=True)
+    if mh:
+        # even with the kernel time spread over every CPU and nothing
+        # else to do, confer's build cannot be faster than this
+        best = (n / (fl["confer"]["sys"] / cpus)) / mh_rate
+        print("  the fastest a build writing confer's files could be on "
+              "%d CPUs: %.1fx MHonArc" % (cpus, best), flush=True)
+        results["floor_ratio_limit"] = best
+    results["floor"] = fl
     if a.mbox:
         med, walls = confer_add(work, conf, singles, a.runs)
         rows.append(("confer add one message", n, med, None, None))
