@@ -5,10 +5,10 @@ WARN    = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wformat=2 -Wvla -Werror
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
-          $(CFLAGS) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+          -pthread $(CFLAGS) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # Debian's libetpan.pc adds a dpkg linker spec that only exists with
 # libdpkg-perl; it is harmless to drop, so we filter it.
-LIBS    = $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+LIBS    = $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS) 2>/dev/null)) -pthread
 SAN     = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRCS    = $(sort $(wildcard src/*/*.c))

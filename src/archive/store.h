@@ -72,6 +72,12 @@ int store_write(const struct site *site, const struct list_info *li,
 int store_write_batch(const struct site *site, struct stored_msg *sm,
 		      const char *msg, size_t len);
 int store_sync(const struct site *site);
+/* From start to stop, store_write_batch hands the originals to a thread
+ * that writes them while the caller goes on; store_sync waits for it.
+ * start: 0, or -1 when no thread could be started (writes stay in the
+ * caller's thread).  stop: 0, or -1 when a write failed (logged). */
+int store_batch_async_start(void);
+int store_batch_async_stop(void);
 
 /* Inserts the message row (inside the caller's transaction).  0 or -1. */
 int store_insert(sqlite3 *db, const struct list_info *li,

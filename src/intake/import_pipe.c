@@ -273,7 +273,13 @@ int import_piped(struct importer *im, const char *data, size_t len)
 		rc = -1;
 	} else {
 		setvbuf(in, NULL, _IOFBF, PIPE_BUF_SIZE);
+		/* the originals are written by a thread of this process (the
+		 * reader could, but a name is only final once the database
+		 * has been asked); a failure to start it only costs speed */
+		store_batch_async_start();
 		rc = writer(im, in);
+		if (store_batch_async_stop() < 0)
+			rc = -1;
 		/* a reader still writing gets EPIPE and stops */
 		fclose(in);
 	}

@@ -8,6 +8,7 @@ import email
 import email.policy
 import html
 import os
+import pathlib
 import re
 import shutil
 import sqlite3
@@ -308,6 +309,38 @@ def test_two_process_import_records_what_one_process_does(tmp_path):
     three, out3, rows3 = imported("three", 2, leftover)
     assert out3 == out1 and rows3 == rows1
     assert tree_snapshot(three.dir / "store") == \
+        tree_snapshot(one.dir / "store")
+
+    # an original that cannot be written (a file where its month's folder
+    # goes; permissions would not stop root): the import fails, names the
+    # file, records no message without its original, and once the way is
+    # clear the same import gives what a clean one gives
+    four = new_site(tmp_path, "four")
+    four.set_setting("archive_workers", "2")
+    block = four.dir / "store" / pathlib.PurePath(victim).parent
+    block.parent.mkdir(parents=True, exist_ok=True)
+    block.write_bytes(b"in the way")
+    r = subprocess.run([CONFER_BIN, "-c", str(four.conf), "import", "mbox",
+                        "network", str(mbox)], capture_output=True)
+    assert r.returncode != 0
+    assert b'store: cannot write "%s' % bytes(block) in r.stderr, r.stderr
+    db = sqlite3.connect(four.dir / "confer.db")
+    paths = [p for (p,) in db.execute("SELECT path FROM messages")]
+    db.close()
+    assert all((four.dir / "store" / p).is_file() for p in paths)
+    m = re.search(rb"imported (\d+) messages", r.stdout)
+    assert (int(m.group(1)) if m else 0) == len(paths), r.stdout
+    block.unlink()
+    out4 = four.ok("import", "mbox", "network", str(mbox))
+    db = sqlite3.connect(four.dir / "confer.db")
+    rows4 = db.execute(
+        "SELECT id, permalink, message_id, id_generated, content_hash,"
+        " received, date, from_name, from_addr, subject, in_reply_to,"
+        " refs, size, path, thread_id FROM messages ORDER BY id").fetchall()
+    db.close()
+    if not paths:
+        assert out4 == out1 and rows4 == rows1
+    assert tree_snapshot(four.dir / "store") == \
         tree_snapshot(one.dir / "store")
 
 
