@@ -28,14 +28,30 @@
 /* More new messages than this and a rebuild is quicker than an update. */
 #define UPDATE_MAX_NEW 2000
 
+/* Every template a build renders, checked (with their partials) before
+ * anything is written, so that a broken site template stops the build at
+ * once with one message instead of failing page after page. */
+static const char *const page_templates[] = {
+	"style.css", "home.html", "list.html", "month.html", "day.html",
+	"author.html", "author_month.html", "thread.html", "message.html",
+	"body.html", "feed.atom",
+};
+
 static struct tset *open_templates(struct site *site)
 {
 	struct buf err = BUF_INIT;
 	struct tset *ts = tset_new(site->templates_dir,
 				   site->default_templates_dir, &err);
+	size_t i;
 
+	for (i = 0; ts && i < ARRAY_SIZE(page_templates); i++)
+		if (tset_check(ts, page_templates[i], &err) < 0) {
+			tset_free(ts);
+			ts = NULL;
+		}
 	if (!ts)
-		log_error("archive: templates: %s", err.data);
+		log_error("archive: templates: %s (nothing was written)",
+			  err.data);
 	buf_release(&err);
 	return ts;
 }
@@ -665,7 +681,7 @@ static int with_list(struct site *site, const char *list, int full)
 	int rc = -1;
 
 	if (!ts)
-		return -1;
+		return ARCHIVE_BAD_TEMPLATES;
 	if (astate_init(site->db) < 0) {
 		tset_free(ts);
 		return -1;
@@ -744,7 +760,7 @@ int archive_build_all(struct site *site)
 	void *arg[3] = { site, ts, &rc };
 
 	if (!ts)
-		return -1;
+		return ARCHIVE_BAD_TEMPLATES;
 	lock = build_lock(site);
 	if (astate_init(site->db) < 0 || copy_static(site, ts) < 0)
 		rc = -1;
@@ -763,6 +779,7 @@ struct removal {
 	const char *list, *message_id, *permalink, *reason;
 	int purge;
 	int count, rc;
+	int already;                /* matched, but removed before */
 	struct strset originals;    /* purged: store files to delete */
 };
 
@@ -788,23 +805,39 @@ static int remove_row(struct removal *rm, long long id)
 	return rc;
 }
 
+/* A query on the messages of li that the id names: "SELECT ... WHERE "
+ * followed by the condition that it adds to theirs (?4 free). */
+static sqlite3_stmt *named(struct removal *rm, const struct list_info *li,
+			   const char *select, const char *more)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st;
+
+	buf_printf(&sql, "SELECT %s FROM messages WHERE list_id = ?1 AND "
+		   "(message_id = ?2 OR permalink = ?3) AND %s", select, more);
+	st = db_prepare(rm->site->db, sql.data);
+	buf_release(&sql);
+	if (st) {
+		sqlite3_bind_int64(st, 1, li->id);
+		db_bind_text(st, 2, rm->message_id);
+		db_bind_text(st, 3, rm->permalink);
+	}
+	return st;
+}
+
 /* The rows to remove: by Message-ID or permalink, not removed yet (or,
  * for a purge, not purged yet). */
 static int rows_to_remove(struct removal *rm, const struct list_info *li,
 			  long long **ids, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(rm->site->db, "SELECT id, path FROM "
-		"messages WHERE list_id = ?1 AND (message_id = ?2 OR permalink "
-		"= ?3) AND (removed = 0 OR (?4 AND path != ''))");
+	sqlite3_stmt *st = named(rm, li, "id, path",
+				 "(removed = 0 OR (?4 AND path != ''))");
 	int rc;
 
 	*ids = NULL;
 	*n = 0;
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, li->id);
-	db_bind_text(st, 2, rm->message_id);
-	db_bind_text(st, 3, rm->permalink);
 	sqlite3_bind_int(st, 4, rm->purge);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*ids = xreallocarray(*ids, *n + 1, sizeof(**ids));
@@ -818,6 +851,22 @@ static int rows_to_remove(struct removal *rm, const struct list_info *li,
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Messages the id names that were removed before (for a clear answer to
+ * a removal asked twice). */
+static int count_removed(struct removal *rm, const struct list_info *li)
+{
+	sqlite3_stmt *st = named(rm, li, "count(*)", "removed = 1");
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rm->already += sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 static void remove_in(const struct list_info *li, int depth, void *arg)
@@ -848,6 +897,8 @@ static void remove_in(const struct list_info *li, int depth, void *arg)
 		buf_release(&d);
 	}
 	free(ids);
+	if (rc == 0 && !n)
+		rc = count_removed(rm, li);
 	if (rc < 0) {
 		log_error("archive: cannot remove from %s: %s", li->name,
 			  sqlite3_errmsg(rm->site->db));
@@ -865,7 +916,7 @@ static void remove_in(const struct list_info *li, int depth, void *arg)
 }
 
 int archive_remove(struct site *site, const char *list, const char *id,
-		   const char *reason, int purge)
+		   const char *reason, int purge, int *already)
 {
 	struct removal rm;
 	char link[32];
@@ -892,6 +943,8 @@ int archive_remove(struct site *site, const char *list, const char *id,
 			log_error("archive: cannot delete the original \"%s\": "
 				  "%s", rm.originals.s[i], strerror(errno));
 	strset_release(&rm.originals);
+	if (already)
+		*already = rm.already;
 	if (rm.rc == 0)
 		log_info("archive: removed %d message(s) %s%s%s%s", rm.count,
 			 rm.permalink ? "" : "<", id, rm.permalink ? "" : ">",

@@ -20,9 +20,11 @@ static const struct i18n_row rows[] = {
 	{ "lists_of", { "Lists of", "Listes de", "Listas de" } },
 	{ "list", { "List", "Liste", "Lista" } },
 	{ "members", { "Members", "Membres", "Miembros" } },
+	{ "message_one", { "message", "message", "mensaje" } },
 	{ "messages", { "messages", "messages", "mensajes" } },
 	{ "messages_h", { "Messages", "Messages", "Mensajes" } },
 	{ "in", { "in", "dans", "en" } },
+	{ "thread_one", { "thread", "fil", "hilo" } },
 	{ "threads", { "threads", "fils", "hilos" } },
 	{ "threads_h", { "Threads", "Fils de discussion", "Hilos" } },
 	{ "last_activity", { "Last activity", "Dernière activité",
@@ -35,6 +37,7 @@ static const struct i18n_row rows[] = {
 			   "Todavía no hay mensajes." } },
 	{ "post_to", { "Post to", "Écrire à", "Escribir a" } },
 	{ "recent", { "Recent threads", "Fils récents", "Hilos recientes" } },
+	{ "reply_one", { "reply", "réponse", "respuesta" } },
 	{ "replies", { "replies", "réponses", "respuestas" } },
 	{ "whole_thread", { "Whole thread", "Tout le fil", "Hilo completo" } },
 	{ "in_reply_to", { "In reply to", "En réponse à", "En respuesta a" } },
@@ -84,6 +87,15 @@ static const struct i18n_row rows[] = {
 	{ "unreadable", { "The stored message could not be read.",
 			  "Le message conservé n’a pas pu être lu.",
 			  "No se pudo leer el mensaje guardado." } },
+	{ "truncated", { "Part of this message is not shown: its structure "
+			 "is too deep or has too many parts. The raw message "
+			 "holds all of it.",
+			 "Une partie de ce message n’est pas affichée : sa "
+			 "structure est trop profonde ou compte trop de "
+			 "parties. Le message brut la contient en entier.",
+			 "Parte de este mensaje no se muestra: su estructura "
+			 "es demasiado profunda o tiene demasiadas partes. El "
+			 "mensaje original la contiene completa." } },
 	{ "related", { "Possibly related", "Peut-être lié",
 		       "Posiblemente relacionado" } },
 	{ "authors", { "Author", "Auteur", "Autor" } },

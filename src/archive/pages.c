@@ -136,7 +136,7 @@ static void period_threads(struct arender *r, struct tctx *c, time_t a,
 		struct tctx *e = tctx_push(c, "threads");
 		tctx_set(e, "subject", db_col_text(st, 1));
 		tctx_setf(e, "url", "%sthread/%s.html", root, db_col_text(st, 0));
-		tctx_setf(e, "count", "%lld", sqlite3_column_int64(st, 2));
+		ar_set_count(r, e, "count", sqlite3_column_int64(st, 2));
 		set_date(e, "first", (time_t)sqlite3_column_int64(st, 3));
 		set_date(e, "last", (time_t)sqlite3_column_int64(st, 4));
 	}
@@ -174,8 +174,8 @@ void ar_month_page(struct arender *r, const char *month)
 		struct tctx *e = tctx_push(c, "days");
 		tctx_setf(e, "day", "%s-%s", month, db_col_text(st, 0));
 		tctx_setf(e, "url", "%s/%s.html", month, db_col_text(st, 0));
-		tctx_setf(e, "count", "%lld", sqlite3_column_int64(st, 1));
-		tctx_setf(e, "threads", "%lld", sqlite3_column_int64(st, 2));
+		ar_set_count(r, e, "count", sqlite3_column_int64(st, 1));
+		ar_set_count(r, e, "threads", sqlite3_column_int64(st, 2));
 	}
 	finish(r, st, rc);
 	buf_printf(&rel, "%s.html", month);
@@ -244,7 +244,7 @@ void ar_day_page(struct arender *r, const char *day)
 			ar_write(r, rel.data, "day.html", c);
 		}
 	} else {
-		ar_unlink(r, rel.data);
+		ar_unlink_last(r, rel.data);
 	}
 	tctx_free(c);
 	buf_release(&rel);
@@ -354,7 +354,7 @@ void ar_author_page(struct arender *r, const char *addr)
 	}
 	finish(r, st, rc);
 	ar_author_key(addr, key);
-	tctx_setf(c, "count", "%d", n ? author_months(r, addr, c, key) : 0);
+	ar_set_count(r, c, "count", n ? author_months(r, addr, c, key) : 0);
 	buf_printf(&rel, "author/%s.html", key);
 	if (n)
 		ar_write(r, rel.data, "author.html", c);
@@ -402,7 +402,7 @@ void ar_author_month_page(struct arender *r, const char *addr,
 		msg_row(r, st, tctx_push(c, "messages"), "../../");
 	}
 	finish(r, st, rc);
-	tctx_setf(c, "count", "%d", n);
+	ar_set_count(r, c, "count", n);
 	buf_printf(&rel, "author/%s/%s.html", key, month);
 	if (n) {
 		buf_printf(&dir, "%s/author/%s", r->dir.data, key);
@@ -413,7 +413,7 @@ void ar_author_month_page(struct arender *r, const char *addr,
 			ar_write(r, rel.data, "author_month.html", c);
 		}
 	} else {
-		ar_unlink(r, rel.data);
+		ar_unlink_last(r, rel.data);
 	}
 	tctx_free(c);
 	buf_release(&rel);
@@ -435,7 +435,7 @@ static void front_threads(struct arender *r, struct tctx *c)
 		long long n = sqlite3_column_int64(st, 2);
 		tctx_set(e, "subject", db_col_text(st, 1));
 		tctx_setf(e, "url", "thread/%s.html", db_col_text(st, 0));
-		tctx_setf(e, "replies", "%lld", n > 0 ? n - 1 : 0);
+		ar_set_count(r, e, "replies", n > 0 ? n - 1 : 0);
 		tctx_set(e, "participants", db_col_text(st, 5));
 		set_date(e, "first", (time_t)sqlite3_column_int64(st, 3));
 		set_date(e, "last", (time_t)sqlite3_column_int64(st, 4));
@@ -460,13 +460,13 @@ static void list_totals(struct arender *r, struct tctx *c)
 		total += sqlite3_column_int64(st, 1);
 	}
 	finish(r, st, rc);
-	tctx_setf(c, "count", "%lld", total);
+	ar_set_count(r, c, "count", total);
 	st = prepare(r, "SELECT coalesce((SELECT threads FROM arch_lists WHERE "
 		     "list_id = ?1), (SELECT count(*) FROM arch_threads WHERE "
 		     "list_id = ?1))");
 	if (st && sqlite3_step(st) == SQLITE_ROW)
-		tctx_setf(c, "threads_count", "%lld",
-			  sqlite3_column_int64(st, 0));
+		ar_set_count(r, c, "threads_count",
+			     sqlite3_column_int64(st, 0));
 	if (st)
 		sqlite3_reset(st);
 }

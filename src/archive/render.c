@@ -225,6 +225,24 @@ void ar_unlink(struct arender *r, const char *rel)
 	buf_release(&path);
 }
 
+void ar_unlink_last(struct arender *r, const char *rel)
+{
+	struct buf dir = BUF_INIT;
+	const char *slash = strrchr(rel, '/');
+
+	ar_unlink(r, rel);
+	if (!slash)
+		return;
+	path_join(&dir, r->dir.data, "");
+	buf_add(&dir, rel, (size_t)(slash - rel));
+	/* fails, as it should, while the folder holds other pages */
+	if (rmdir(dir.data) < 0 && errno != ENOTEMPTY && errno != EEXIST &&
+	    errno != ENOENT)
+		ar_fail(r, "archive: cannot remove \"%s\": %s", dir.data,
+			strerror(errno));
+	buf_release(&dir);
+}
+
 char *ar_author(const struct site *site, const char *name, const char *addr)
 {
 	const char *at;
@@ -236,6 +254,18 @@ char *ar_author(const struct site *site, const char *name, const char *addr)
 	at = strchr(addr, '@');
 	return at ? xstrndup(addr, (size_t)(at - addr)) :
 		    xstrdup(addr[0] ? addr : "unknown");
+}
+
+void ar_set_count(const struct arender *r, struct tctx *c, const char *name,
+		  long long n)
+{
+	struct buf one = BUF_INIT;
+
+	tctx_setf(c, name, "%lld", n);
+	buf_printf(&one, "%s_one", name);
+	tctx_set_bool(c, one.data, !strcmp(r->lang, "fr") ? n == 0 || n == 1 :
+				   n == 1);
+	buf_release(&one);
 }
 
 void ar_author_key(const char *addr, char out[32])
@@ -340,6 +370,21 @@ static void raw_copy(struct thread_job *j, const struct arch_msg *m,
 	buf_release(&dst);
 }
 
+/* A forwarded message's sender, shown as the archive shows authors: the
+ * address only where the site allows it. */
+static char *fwd_author(const struct site *site, const struct content_part *p)
+{
+	struct buf b = BUF_INIT;
+
+	if (!p->msg_from_name || !p->msg_from_addr)
+		return xstrdup("");
+	if (!site->show_addresses || !p->msg_from_name[0] ||
+	    !p->msg_from_addr[0])
+		return ar_author(site, p->msg_from_name, p->msg_from_addr);
+	buf_printf(&b, "%s <%s>", p->msg_from_name, p->msg_from_addr);
+	return buf_detach(&b, NULL);
+}
+
 static void attachment(struct thread_job *j, const struct arch_msg *m,
 		       const struct content_part *p, int n, struct tctx *pc)
 {
@@ -382,8 +427,11 @@ static void part_ctx(struct thread_job *j, struct tmsg *tm,
 	} else if (p->kind == PART_ATTACHMENT) {
 		attachment(j, m, p, ++*natt, pc);
 	} else if (p->kind == PART_MESSAGE) {
+		char *who = fwd_author(j->r->site, p);
+
 		tctx_set_bool(pc, "forward", 1);
-		tctx_set(pc, "fwd_from", p->msg_from ? p->msg_from : "");
+		tctx_set(pc, "fwd_from", who);
+		free(who);
 		tctx_set(pc, "fwd_subject", p->msg_subject ? p->msg_subject : "");
 		tctx_set(pc, "fwd_date", p->msg_date ? p->msg_date : "");
 	} else {
@@ -413,6 +461,9 @@ static void load_body(struct thread_job *j, struct tmsg *tm)
 		for (i = 0; i < ct.nparts; i++)
 			part_ctx(j, tm, &ct.parts[i], &natt,
 				 tctx_push(c, "parts"));
+		/* limits left parts out: say so rather than show less
+		 * without a word */
+		tctx_set_bool(c, "truncated", ct.truncated);
 		content_release(&ct);
 		raw_copy(j, m, &tm->raw);
 	}
@@ -512,6 +563,48 @@ static void percent_encode(const char *s, struct buf *out)
 	}
 }
 
+/* Room for the parent's References in a reply link: mail programs and
+ * browsers cut long mailto: addresses. */
+#define REPLY_REFS_MAX 1500
+
+/* refs (ids separated by blanks), each followed by a space, at most max
+ * bytes: when they do not fit, the first id (the thread's root) and the
+ * most recent ones that do, as RFC 5322 (3.6.4) suggests. */
+static void refs_trimmed(const char *refs, size_t max, struct buf *out)
+{
+	const char *p = refs, *first, *tail;
+	size_t flen, room;
+
+	if (strlen(refs) < max) {
+		buf_printf(out, "%s ", refs);
+		return;
+	}
+	p += strspn(p, " \t");
+	first = p;
+	flen = strcspn(first, " \t");
+	if (!flen || flen >= max)
+		return;
+	room = max - flen - 1;
+	/* the longest run of whole ids at the end that fits */
+	tail = refs + strlen(refs);
+	while (tail > first + flen && (size_t)(refs + strlen(refs) - tail) <
+	       room) {
+		const char *q = tail;
+		while (q > first + flen && (q[-1] == ' ' || q[-1] == '\t'))
+			q--;
+		while (q > first + flen && q[-1] != ' ' && q[-1] != '\t')
+			q--;
+		if ((size_t)(refs + strlen(refs) - q) >= room)
+			break;
+		tail = q;
+	}
+	buf_add(out, first, flen);
+	buf_addc(out, ' ');
+	tail += strspn(tail, " \t");
+	if (*tail)
+		buf_printf(out, "%s ", tail);
+}
+
 /* mailto: with Subject, In-Reply-To and References filled in (RFC 6068). */
 static void reply_url(struct thread_job *j, const struct arch_msg *m,
 		      struct buf *out)
@@ -528,8 +621,8 @@ static void reply_url(struct thread_job *j, const struct arch_msg *m,
 	buf_adds(out, "&In-Reply-To=");
 	percent_encode(v.data, out);
 	buf_reset(&v);
-	if (m->refs && strlen(m->refs) < 1500)
-		buf_printf(&v, "%s ", m->refs);
+	if (m->refs)
+		refs_trimmed(m->refs, REPLY_REFS_MAX, &v);
 	buf_printf(&v, "<%s>", m->message_id);
 	buf_adds(out, "&References=");
 	percent_encode(v.data, out);
@@ -748,7 +841,7 @@ static void thread_page(struct thread_job *j, const char *subject)
 	ar_common(j->r, c, "../../");
 	tctx_set(c, "subject", subject);
 	tctx_setf(c, "title", "%s – %s", subject, j->r->li->name);
-	tctx_setf(c, "count", "%zu", t->count);
+	ar_set_count(j->r, c, "count", (long long)t->count);
 	tctx_setf(c, "id", "%s", t->id);
 	tctx_setf(c, "feed_url", "%s.atom", t->id);
 	buf_adds(&tree, "<ul class=\"tree\">");

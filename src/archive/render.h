@@ -63,10 +63,19 @@ void ar_write_raw(struct arender *r, const char *rel, const char *data,
 		  size_t len);
 /* Removes dir/rel (missing is fine). */
 void ar_unlink(struct arender *r, const char *rel);
+/* ar_unlink, then removes the page's folder when that was its last page
+ * (a month's day pages, an author's month pages), as a rebuild would not
+ * make it. */
+void ar_unlink_last(struct arender *r, const char *rel);
 
 /* The author as pages show it: the name; the address only when the site
  * allows it, else its local part.  Returns a string to free. */
 char *ar_author(const struct site *site, const char *name, const char *addr);
+/* Sets the count `name` and, when the page's language puts a word after
+ * it in the singular, the boolean `name_one` (English and Spanish: 1;
+ * French: 0 and 1), so that a template says "1 message", "2 messages". */
+void ar_set_count(const struct arender *r, struct tctx *c, const char *name,
+		  long long n);
 /* The file-name key of an author page: 16 base32 characters of a hash of
  * the address (never the address itself). */
 void ar_author_key(const char *addr, char out[32]);

@@ -974,13 +974,13 @@ static int render_range(struct render *r, struct tpl *tp, size_t from,
 			size_t to, const struct frame *f);
 
 /* Length of a code point at s that a strict HTML or XML parser rejects
- * (C0 controls but tab, LF, FF and CR; DEL; C1 controls; noncharacters),
- * else 0.  Such code points in mail become U+FFFD. */
+ * (C0 controls but tab, LF and CR; DEL; C1 controls; noncharacters),
+ * else 0.  Such code points in mail become U+FFFD (a form feed, a
+ * space). */
 static size_t bad_codepoint(const unsigned char *s, size_t len)
 {
 	if (s[0] < 0x20)
-		return s[0] == '\t' || s[0] == '\n' || s[0] == '\f' ||
-		       s[0] == '\r' ? 0 : 1;
+		return s[0] == '\t' || s[0] == '\n' || s[0] == '\r' ? 0 : 1;
 	if (s[0] == 0x7f)
 		return 1;
 	if (s[0] == 0xc2 && len >= 2 && s[1] >= 0x80 && s[1] <= 0x9f)
@@ -1014,7 +1014,9 @@ void html_escape(const char *s, size_t len, struct buf *out)
 			    !(bad = bad_codepoint((const unsigned char *)s + i,
 						  len - i)))
 				continue;
-			rep = "\xef\xbf\xbd";
+			/* a form feed (common in patches) is white space in
+			 * HTML but not allowed in XML (the feeds) */
+			rep = s[i] == '\f' ? " " : "\xef\xbf\xbd";
 		}
 		buf_add(out, s + run, i - run);
 		buf_adds(out, rep);
@@ -1233,6 +1235,35 @@ static int render_top(struct tset *set, struct tpl *tp, struct tctx *c,
 		return 0;
 	buf_setlen(out, mark);
 	return -1;
+}
+
+/* Loads tp's partials, and theirs, as rendering would. */
+static int check_partials(struct tset *t, struct tpl *tp, int depth,
+			  struct buf *err)
+{
+	struct render r = { .set = t, .err = err };
+	size_t i;
+
+	for (i = 0; i < tp->n; i++) {
+		struct tnode *nd = &tp->nodes[i];
+
+		if (nd->type != N_PARTIAL)
+			continue;
+		if (depth >= TPL_MAX_PARTIAL_DEPTH)
+			return partial_error(&r, tp, nd);
+		if (!nd->partial && partial_resolve(&r, tp, nd) < 0)
+			return -1;
+		if (check_partials(t, nd->partial, depth + 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int tset_check(struct tset *t, const char *name, struct buf *err)
+{
+	struct tpl *tp = tset_get(t, name, "", err);
+
+	return tp ? check_partials(t, tp, 0, err) : -1;
 }
 
 int tset_render(struct tset *t, const char *name, struct tctx *c,

@@ -83,6 +83,11 @@ void tset_free(struct tset *t);
 int tset_render(struct tset *t, const char *name, struct tctx *c,
 		struct buf *out, struct buf *err);
 
+/* Loads template `name` and the partials it names, so that a broken
+ * template is found before anything is rendered.  0, or -1 with
+ * "FILE:LINE: message" in err. */
+int tset_check(struct tset *t, const char *name, struct buf *err);
+
 /* Renders a template given as a string (for tests and mail bodies). */
 int template_render_string(const char *tpl, struct tctx *c, struct buf *out,
 			   struct buf *err);

@@ -8,6 +8,17 @@
 /* Quoted runs at least this long are folded. */
 #define FOLD_QUOTE_LINES 4
 
+/* Openings minus closings of a bracket pair in s. */
+static long balance(const char *s, size_t len, char open, char close)
+{
+	long d = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		d += s[i] == open ? 1 : s[i] == close ? -1 : 0;
+	return d;
+}
+
 static size_t url_len(const char *s, size_t len)
 {
 	static const char *schemes[] = { "https://", "http://", "mailto:" };
@@ -24,9 +35,17 @@ static size_t url_len(const char *s, size_t len)
 	n = sl;
 	while (n < len && (unsigned char)s[n] > 32 && !strchr("<>\"'`", s[n]))
 		n++;
-	/* trailing punctuation belongs to the sentence, not the URL */
-	while (n > sl && strchr(".,;:!?)]}", s[n - 1]))
+	/* trailing punctuation belongs to the sentence, not the URL; a
+	 * closing bracket does only when the URL did not open it, as in
+	 * "(see https://x.org/a)" against "https://x.org/Foo_(bar)" */
+	while (n > sl && strchr(".,;:!?)]}", s[n - 1])) {
+		const char *open = s[n - 1] == ')' ? "(" :
+				   s[n - 1] == ']' ? "[" :
+				   s[n - 1] == '}' ? "{" : NULL;
+		if (open && balance(s + sl, n - sl, *open, s[n - 1]) == 0)
+			break;
 		n--;
+	}
 	return n > sl ? n : 0;
 }
 

@@ -6,36 +6,113 @@
 #include "admin/lists.h"
 #include "archive/build.h"
 #include "archive/index.h"
+#include "archive/store.h"
 #include "cmd/cmd.h"
 #include "cmd/opts.h"
 #include "core/buf.h"
 #include "core/site.h"
 #include "core/util.h"
 
+/* A message page's address names one message in one list: the permalink
+ * and the list are taken from it (an absolute address must be one of this
+ * site's archive).  Returns 1 with both set, 0 when arg is not a page
+ * address, or -1 (said on stderr). */
+static int page_address(const struct site *site, const char *arg,
+			struct buf *page, struct buf *list)
+{
+	struct buf path = BUF_INIT;
+	const char *m, *seg;
+	char link[32];
+	int rc = 0;
+
+	/* "msg/P.html", relative to a list's folder, is taken as "/msg/..." */
+	if (!strncmp(arg, "msg/", 4))
+		buf_addc(&path, '/');
+	buf_add(&path, arg, strcspn(arg, "#?"));
+	if (strstr(path.data, "://") &&
+	    strncmp(path.data, site->base_url, strlen(site->base_url))) {
+		fprintf(stderr, "confer archive: %s is not an address in this "
+			"site's archive (%s)\n", arg, site->base_url);
+		rc = -1;
+		goto out;
+	}
+	m = strstr(path.data, "/msg/");
+	if (!m)
+		goto out;
+	if (!permalink_parse(m, link)) {
+		fprintf(stderr, "confer archive: %s is not the address of a "
+			"message page\n", arg);
+		rc = -1;
+		goto out;
+	}
+	buf_reset(page);
+	buf_adds(page, link);
+	buf_reset(list);
+	for (seg = m; seg > path.data && seg[-1] != '/'; seg--)
+		;
+	buf_add(list, seg, (size_t)(m - seg));
+	rc = 1;
+out:
+	buf_release(&path);
+	return rc;
+}
+
 /* confer archive remove ID --reason TEXT [--list LIST] [--purge] */
 static int archive_remove_cmd(struct site *site, int argc, char **argv)
 {
-	int missing = 0, n, purge;
+	int missing = 0, n, purge, rc, already = 0;
 	const char *reason = opt_take(&argc, argv, "--reason", &missing);
 	const char *list = opt_take(&argc, argv, "--list", &missing);
-	struct buf id = BUF_INIT;
+	struct buf id = BUF_INIT, in_list = BUF_INIT;
+	struct list_info li;
 
 	purge = opt_flag(&argc, argv, "--purge");
 	if (missing || !reason || !reason[0] ||
 	    opt_unknown(argc, argv, "archive") || argc != 3)
 		return usage_of("archive", 1);
-	/* accept a Message-ID with or without its angle brackets */
-	buf_adds(&id, argv[2] + (argv[2][0] == '<'));
-	if (id.len && id.data[id.len - 1] == '>')
-		buf_setlen(&id, id.len - 1);
-	n = archive_remove(site, list, id.data, reason, purge);
-	if (n == 0)
+	rc = page_address(site, argv[2], &id, &in_list);
+	if (rc < 0)
+		return 64;
+	if (rc > 0 && in_list.len) {
+		/* the page is in one list: only that list's copy goes */
+		if (list && strcmp(list, in_list.data)) {
+			fprintf(stderr, "confer archive: %s is a page of list "
+				"\"%s\", not \"%s\"\n", argv[2],
+				in_list.data, list);
+			buf_release(&id);
+			buf_release(&in_list);
+			return 64;
+		}
+		if (list_lookup(site->db, in_list.data, &li) != 0) {
+			fprintf(stderr, "confer archive: list \"%s\" does not "
+				"exist\n", in_list.data);
+			buf_release(&id);
+			buf_release(&in_list);
+			return 67;
+		}
+		list_info_release(&li);
+		list = in_list.data;
+	} else if (rc == 0) {
+		/* a Message-ID with or without its angle brackets */
+		buf_adds(&id, argv[2] + (argv[2][0] == '<'));
+		if (id.len && id.data[id.len - 1] == '>')
+			buf_setlen(&id, id.len - 1);
+	}
+	n = archive_remove(site, list, id.data, reason, purge, &already);
+	if (n == 0 && already) {
+		/* what was asked is done already: not an error */
+		printf("%s was already removed%s\n", id.data, purge ?
+		       " and its original deleted" :
+		       " (--purge also deletes its original)");
+		n = already;
+	} else if (n == 0) {
 		fprintf(stderr, "confer archive: no archived message %s\n",
 			id.data);
-	else if (n > 0)
+	} else if (n > 0)
 		printf("removed %d message(s) %s%s\n", n, id.data,
 		       purge ? ", originals deleted" : "");
 	buf_release(&id);
+	buf_release(&in_list);
 	return n < 0 ? 75 : n == 0 ? 67 : 0;
 }
 
@@ -61,6 +138,8 @@ int cmd_archive(struct site *site, int argc, char **argv)
 		list_info_release(&li);
 		rc = archive_rebuild_list(site, argv[1]);
 	}
+	if (rc == ARCHIVE_BAD_TEMPLATES)
+		return 78;	/* a configuration error: retrying cannot help */
 	if (rc < 0)
 		return 75;
 	printf("archive written to %s/index.html\n", site->archive_dir);

@@ -50,7 +50,7 @@ int cmd_import(struct site *site, int argc, char **argv)
 	const char *format;
 	enum mbox_format fmt = MBOX_RD;
 	long long since;
-	int missing = 0, i, rc = 0;
+	int missing = 0, i, rc = 0, brc;
 
 	if (wants_help(argc, argv))
 		return usage_of("import", 0);
@@ -92,7 +92,10 @@ int cmd_import(struct site *site, int argc, char **argv)
 		rc = 75;
 	/* also when nothing was new: the import that is being run again
 	 * may have stopped before its archive was built */
-	if (archive_build_list(site, li.name) < 0)
+	brc = archive_build_list(site, li.name);
+	if (brc == ARCHIVE_BAD_TEMPLATES)
+		rc = 78;	/* what was imported stays; fix the template */
+	else if (brc < 0)
 		rc = 75;
 	list_info_release(&li);
 	return rc;

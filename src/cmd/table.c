@@ -58,9 +58,10 @@ static const struct command commands[] = {
 	  "rebuild the static archive of one list or of every list;\n"
 	  "\"remove\" takes a message out of every page, feed and download,\n"
 	  "leaving a placeholder, and records it in the event log; ID is a\n"
-	  "Message-ID (every message with it), or a permalink or the\n"
-	  "address of a message page (that message); --purge also deletes\n"
-	  "the stored original and the sender and subject kept for it" },
+	  "Message-ID (every message with it), a permalink (that message in\n"
+	  "every list it was posted to), or the address of a message page\n"
+	  "in this site's archive (that message in that list); --purge also\n"
+	  "deletes the stored original and the sender and subject kept for it" },
 	{ "threads", cmd_threads, 1, "threads LIST [--json]",
 	  "list a list's archived threads, newest activity first" },
 	{ "import", cmd_import, 1,

@@ -249,6 +249,12 @@ time_t mbox_from_date(const char *line, size_t len)
 		if (sscanf(p, "%3s %d %d:%d:%d %d", mon, &day, &h, &m, &s,
 			   &year) != 6)
 			continue;
+		/* a time of receipt files the message under its month: no
+		 * mail reached a list before 1970, and the archive's dates
+		 * have four-digit years */
+		if (year < 1970 || year > 9999 || day < 1 || day > 31 ||
+		    h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 60)
+			return -1;
 		memset(&tm, 0, sizeof(tm));
 		tm.tm_year = year - 1900;
 		tm.tm_mon = (int)k;

@@ -77,7 +77,8 @@ static void part_release(struct content_part *p)
 	free(p->text);
 	free(p->filename);
 	free(p->data);
-	free(p->msg_from);
+	free(p->msg_from_name);
+	free(p->msg_from_addr);
 	free(p->msg_subject);
 	free(p->msg_date);
 }

@@ -25,9 +25,10 @@ struct content_part {
 			     filename_sanitize), NULL when the part has none */
 	char *data;       /* PART_ATTACHMENT: decoded bytes */
 	size_t data_len;
-	/* PART_MESSAGE: the embedded message's decoded headers: "Name <addr>",
-	 * the subject, the Date field as written ("" when missing) */
-	char *msg_from, *msg_subject, *msg_date;
+	/* PART_MESSAGE: the embedded message's decoded headers: its sender's
+	 * name and address (each "" when unusable), the subject, the Date
+	 * field as written ("" when missing) */
+	char *msg_from_name, *msg_from_addr, *msg_subject, *msg_date;
 };
 
 struct content {

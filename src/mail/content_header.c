@@ -471,19 +471,9 @@ void content_headers_read(const char *hdr, size_t len, struct content *c)
 void content_message_summary(const char *hdr, size_t len,
 			     struct content_part *p)
 {
-	struct buf from = BUF_INIT;
-	char *name, *addr;
-
-	from_read(hdr, len, &name, &addr);
-	if (*name && *addr)
-		buf_printf(&from, "%s <%s>", name, addr);
-	else
-		buf_adds(&from, *addr ? addr : name);
-	p->msg_from = buf_detach(&from, NULL);
+	from_read(hdr, len, &p->msg_from_name, &p->msg_from_addr);
 	p->msg_subject = decoded_field(hdr, len, "Subject");
 	p->msg_date = raw_field(hdr, len, "Date");
 	if (!p->msg_date)
 		p->msg_date = xstrdup("");
-	free(name);
-	free(addr);
 }

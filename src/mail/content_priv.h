@@ -30,7 +30,7 @@ int content_parens_ok(const char *s, size_t len, size_t max);
  * header block hdr.  Fields are valid UTF-8 without control characters. */
 void content_headers_read(const char *hdr, size_t len, struct content *c);
 
-/* Fills msg_from, msg_subject and msg_date of an embedded message. */
+/* Fills msg_from_name, msg_from_addr, msg_subject and msg_date of an embedded message. */
 void content_message_summary(const char *hdr, size_t len,
 			     struct content_part *p);
 

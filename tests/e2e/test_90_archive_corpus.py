@@ -457,3 +457,41 @@ def test_killed_import_leaves_no_helper_and_can_be_run_again(tmp_path):
     site.ok("run", "--once")
     assert not (site.archive / "network" / ".incomplete").exists()
     assert tree_snapshot(site.archive) == tree_snapshot(clean.archive)
+
+
+def test_impossible_from_line_dates_file_under_import_time(tmp_path):
+    """An mbox From line dated before 1970 or after 9999 cannot be when the
+    list received the message: it is filed under the time of the import,
+    the archive is built whole, and the Date: field (shown) may still be
+    old."""
+    site = new_site(tmp_path, "dates")
+    lines = ["Mon Jan  1 00:00:00 10000", "Tue Jan  1 00:00:00 1901",
+             "Wed Dec 31 23:59:59 1969", "Mon Jan  1 00:00:00 -001"]
+    data = b""
+    for k, when in enumerate(lines):
+        msg = make_message(subject="odd date %d" % k,
+                           msgid="<odd%d@example.org>" % k,
+                           date="Tue, 1 Jan 1901 10:00:00 +0000"
+                           if k == 1 else None)
+        data += b"From x " + when.encode() + b"\n" + msg + b"\n"
+    mbox = tmp_path / "odd.mbox"
+    mbox.write_bytes(data)
+    now = calendar.timegm((2026, 5, 17, 12, 0, 0))
+    site.ok("import", "mbox", "network", str(mbox),
+            env={"CONFER_NOW": str(now)})
+    ldir = site.archive / "network"
+    assert not (ldir / ".incomplete").exists()
+    assert list_page(ldir / "index.html")["months"] == ["2026-05.html"]
+    seen = listed_messages(ldir)
+    assert len(seen) == 4 and set(seen.values()) == {1}
+    db = sqlite3.connect(site.dir / "confer.db")
+    assert {r for (r,) in db.execute("SELECT received FROM messages")} == \
+        {now}
+    db.close()
+    # the Date: field of 1901 is what the page shows
+    pages = [parse_page(ldir / "msg" / ("%s.html" % p)) for p in seen]
+    shown = [t.attrs.get("datetime") for pg in pages
+             for t in pg.find_all("time")]
+    assert "1901-01-01T10:00:00Z" in shown, shown
+    # a later build of the list works
+    site.ok("archive", "network")

@@ -4,6 +4,7 @@ attachment lands outside the archive or under an active type."""
 
 import pathlib
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -63,6 +64,22 @@ def test_pages_carry_nothing_active(hostile):
         assert "<script" not in p.read_text().lower(), p
 
 
+def test_feeds_are_xml_and_pages_carry_no_controls(hostile):
+    """Control characters from mail (a form feed in a patch, terminal
+    escapes, C1 controls) reach no page or feed: every Atom feed parses as
+    XML and the text is still there."""
+    feeds = sorted(hostile.archive.rglob("*.atom"))
+    assert len(feeds) > 5
+    for f in feeds:
+        ET.parse(f)         # raises on a character XML does not allow
+    bad = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
+    texts = [p.read_text() for p in hostile.archive.rglob("*.html")]
+    texts += [f.read_text() for f in feeds]
+    for t in texts:
+        assert not bad.search(t)
+    assert any("/* next page */" in t for t in texts)
+
+
 def test_html_only_mail_readable(hostile):
     ldir = hostile.archive / "network"
     pages = {message_page(p)["message_id"]: p
@@ -85,6 +102,15 @@ def test_html_only_mail_readable(hostile):
     doc = strict_parse(pages["hostile-4@example.org"])
     fwd = doc.find(".//div[@class='fwd']")
     assert fwd is not None and "<script>" in "".join(fwd.itertext())
+    # its sender by name only: addresses show only where the site says
+    assert "eve@example.org" not in pages["hostile-4@example.org"].read_text()
+    hostile.set_setting("archive_show_addresses", "true")
+    hostile.ok("archive", "network")
+    fwd = strict_parse(pages["hostile-4@example.org"]).find(
+        ".//div[@class='fwd']")
+    assert "<eve@example.org>" in "".join(fwd.itertext())
+    hostile.set_setting("archive_show_addresses", "false")
+    hostile.ok("archive", "network")
     # a message with an unparsable Date: shows the time of receipt
     bad = [p for p in pages.values() if "Control characters" in
            p.read_text()]

@@ -15,7 +15,7 @@ import pytest
 
 from archive_html import (archive_threads, day_pages, message_page,
                           parse_page)
-from conftest import CORPUS, DOMAIN, init_site, make_message, Site
+from conftest import BASE_URL, CORPUS, DOMAIN, init_site, make_message, Site
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 NOTMUCH = CORPUS / "notmuch" / "test" / "corpora"
@@ -367,7 +367,7 @@ def test_remove_by_address_and_purge(forum):
     r3 = mp["r3@example.org"]
     stored = forum.dir / "store" / row("r3@example.org")[3]
     assert stored.exists()
-    url = "https://lists.example.org/archive/network/msg/%s.html" % r3.stem
+    url = BASE_URL + "network/msg/%s.html" % r3.stem
     rc, out, err = forum.confer("archive", "remove", url, "--reason",
                                 "legal request", "--purge")
     assert rc == 0, err
@@ -390,10 +390,13 @@ def test_remove_by_address_and_purge(forum):
     assert stored.exists() and row("r1@example.org")[0] == 1
     forum.ok("archive", "remove", r1.stem, "--reason", "spam", "--purge")
     assert not stored.exists() and row("r1@example.org")[3] == ""
-    # nothing left to remove or purge
+    # nothing left to remove or purge: done already, which is no error
     rc, out, err = forum.confer("archive", "remove", r1.stem, "--reason",
                                 "spam", "--purge")
-    assert rc == 67 and "no archived message" in err
+    assert rc == 0 and "already removed and its original deleted" in out
+    rc, out, err = forum.confer("archive", "remove", "<r1@example.org>",
+                                "--reason", "spam")
+    assert rc == 0 and "already removed (--purge" in out
     rc, out, err = forum.confer("archive", "remove", "aaaaaaaaaaaaaaaa",
                                 "--reason", "x")
     assert rc == 67
@@ -419,6 +422,38 @@ def test_list_language(tmp_path, lang, word):
         assert doc.get("lang") == lang, p
     txt = next((site.archive / "network" / "msg").glob("*.html")).read_text()
     assert word in txt
+
+
+@pytest.mark.parametrize("lang,one,none,two", [
+    ("en", "1 reply", "0 replies", "2 messages"),
+    ("fr", "1 réponse", "0 réponse", "2 messages"),
+    ("es", "1 respuesta", "0 respuestas", "2 mensajes")])
+def test_counts_agree_with_their_word(tmp_path, lang, one, none, two):
+    """"1 message", "2 messages": the singular where the language wants it
+    (French also for 0), on every page that counts."""
+    site = new_site(tmp_path, "s")
+    db = sqlite3.connect(str(site.dir / "confer.db"))
+    db.execute("UPDATE lists SET language = ? WHERE name = 'network'",
+               (lang,))
+    db.commit()
+    db.close()
+    t = calendar.timegm((2024, 5, 2, 9, 0, 0))
+    msgs = [(t, make_message(subject="alone", msgid="<alone@x.org>")),
+            (t + 60, make_message(subject="pair", msgid="<p1@x.org>")),
+            (t + 120, make_message(subject="Re: pair", msgid="<p2@x.org>",
+                                   headers=[("In-Reply-To", "<p1@x.org>")]))]
+    (tmp_path / "c.mbox").write_bytes(mbox_text(msgs))
+    site.ok("import", "mbox", "network", str(tmp_path / "c.mbox"))
+    ldir = site.archive / "network"
+    pages = " ".join(re.sub(r"\s+", " ", "".join(
+        strict_parse(p).itertext())) for p in ldir.rglob("*.html"))
+    plurals = {"en": r"\b1 (messages|replies|threads)\b",
+               "fr": r"\b[01] (messages|réponses|fils)\b",
+               "es": r"\b1 (mensajes|respuestas|hilos)\b"}
+    assert not re.search(plurals[lang], pages), \
+        re.search(plurals[lang], pages).group(0)
+    for phrase in (one, none, two):
+        assert phrase in pages, phrase
 
 
 def thread_trees(ldir):
@@ -469,3 +504,160 @@ def test_notmuch_threading_cases(tmp_path):
     def count(t):
         return (t[0] is not None) + sum(count(c) for c in t[1])
     assert sum(count(t) for t in trees.values()) == 12
+
+
+def test_remove_by_address_takes_only_that_lists_copy(tmp_path):
+    """A message posted to two lists has one permalink in both; a page's
+    address names the copy in its own list, and an address outside this
+    site's archive is refused."""
+    site = new_site(tmp_path, "x")
+    site.ok("list", "create", "health")
+    msg = make_message(subject="both lists", msgid="<xpost@example.org>")
+    mbox = tmp_path / "x.mbox"
+    mbox.write_bytes(mbox_text([(calendar.timegm((2025, 3, 1, 0, 0, 0)),
+                                 msg)]))
+    for name in ("network", "health"):
+        site.ok("import", "mbox", name, str(mbox))
+    page = next((site.archive / "network" / "msg").glob("*.html"))
+    assert (site.archive / "health" / "msg" / page.name).exists()
+
+    def removed(name):
+        db = sqlite3.connect(str(site.dir / "confer.db"))
+        r = db.execute("SELECT m.removed FROM messages m JOIN lists l ON "
+                       "l.id = m.list_id WHERE l.name = ?",
+                       (name,)).fetchone()[0]
+        db.close()
+        return r
+
+    for bad in ("https://elsewhere.example/archive/network/msg/%s" %
+                page.name, "network/msg/nothere.html"):
+        rc, out, err = site.confer("archive", "remove", bad, "--reason", "x")
+        assert rc == 64 and bad in err, err
+    rc, out, err = site.confer("archive", "remove", "nolist/msg/" +
+                               page.name, "--reason", "x")
+    assert rc == 67 and '"nolist" does not exist' in err
+    rc, out, err = site.confer("archive", "remove", "network/msg/" +
+                               page.name, "--reason", "x", "--list",
+                               "health")
+    assert rc == 64
+    url = BASE_URL + "network/msg/%s#top" % page.name
+    out = site.ok("archive", "remove", url, "--reason",
+                  "spam\n2026-01-01 forged line \x1b[31mred\x1b[0m")
+    assert "removed 1 message" in out
+    # the log shows the reason, with its controls escaped
+    log = site.ok("log", "network")
+    assert "\x1b" not in log and "forged" in log
+    assert len([ln for ln in log.splitlines() if "archive-remove" in ln]) \
+        == 1 and not any(ln.startswith("2026-01-01 forged")
+                         for ln in log.splitlines())
+    assert (removed("network"), removed("health")) == (1, 0)
+    # no folder left empty where a rebuild makes none (the day's month,
+    # the author's months)
+    empty = [d for d in (site.archive / "network").rglob("*")
+             if d.is_dir() and not any(d.iterdir())]
+    assert {d.name for d in empty} <= {"att", "author"}, empty
+    assert b"both lists" not in page.read_bytes()
+    assert b"both lists" in (site.archive / "health" / "msg" /
+                             page.name).read_bytes()
+    # relative to a list's folder: every list (as a bare permalink)
+    site.ok("archive", "remove", "msg/" + page.name, "--reason", "spam")
+    assert removed("health") == 1
+
+
+def test_site_templates_override_and_broken_ones_stop_the_build(tmp_path):
+    """A file in the site's templates/ folder replaces the default of the
+    same name; a broken one (or a partial it names that does not exist)
+    stops the build before anything is written, with its file and line,
+    and exit 78 (a configuration error)."""
+    site = new_site(tmp_path, "s")
+    import_all(site, forum_messages()[:3], tmp_path)
+    tdir = site.dir / "templates"
+    tdir.mkdir(exist_ok=True)
+    default = (pathlib.Path(__file__).resolve().parents[2] /
+               "archive-templates" / "list.html").read_text()
+    (tdir / "list.html").write_text(
+        default.replace("<h1>", "<p>Our network's forum</p>\n<h1>", 1))
+    site.ok("archive", "network")
+    front = site.archive / "network" / "index.html"
+    assert "Our network's forum" in front.read_text()
+    strict_parse(front)
+    before = tree_snapshot(site.archive)
+    for name, text, where in (
+            ("list.html", "{{>head.html}}\n{{#threads}}\n<p>x</p>\n",
+             "list.html:2"),
+            ("message.html", "{{>head.html}}\n\n{{>nothere.html}}\n",
+             "message.html:3"),
+            ("day.html", "{{>head.html}}\n{{/months}}\n", "day.html:2")):
+        for f in tdir.glob("*.html"):
+            f.unlink()
+        (tdir / name).write_text(text)
+        rc, out, err = site.confer("archive", "network")
+        assert rc == 78, (name, err)
+        lines = [ln for ln in err.splitlines() if "error" in ln]
+        assert len(lines) == 1 and where in lines[0], err
+        assert tree_snapshot(site.archive) == before
+    # an import records its messages, then says the archive needs fixing
+    more = [(calendar.timegm((2025, 1, 1, 0, 0, 0)),
+             make_message(subject="later", msgid="<later@x.org>"))]
+    (tmp_path / "more.mbox").write_bytes(mbox_text(more))
+    rc, out, err = site.confer("import", "mbox", "network",
+                               str(tmp_path / "more.mbox"))
+    assert rc == 78 and "imported 1 messages" in out, err
+    for f in tdir.glob("*.html"):
+        f.unlink()
+    site.ok("archive", "network")
+    assert "later" in (site.archive / "network" / "index.html").read_text()
+
+
+def test_mail_past_the_limits_says_so(tmp_path):
+    """A message nested deeper than the parser goes, or with more parts
+    than a page shows, says that part of it is not shown (the raw message
+    has it all), instead of showing less without a word."""
+    deep = "Hello from the top.\n"
+    for k in range(30):
+        deep = ("Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n%s\n"
+                "--b%d--\n" % (k, k, deep if k else
+                               "Content-Type: text/plain\n\n" + deep, k))
+    many = "".join("--m\nContent-Type: application/octet-stream\n"
+                   "Content-Disposition: attachment; filename=f%d.bin\n\n"
+                   "x\n" % k for k in range(600))
+    msgs = [
+        (calendar.timegm((2024, 1, 1, 0, 0, 0)),
+         b"From: A <a@x.org>\nSubject: deep\nMessage-ID: <deep@x.org>\n"
+         b"MIME-Version: 1.0\n" + deep.encode()),
+        (calendar.timegm((2024, 1, 2, 0, 0, 0)),
+         b"From: A <a@x.org>\nSubject: many\nMessage-ID: <many@x.org>\n"
+         b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=m\n\n"
+         + many.encode() + b"--m--\n"),
+        (calendar.timegm((2024, 1, 3, 0, 0, 0)),
+         make_message(subject="plain", msgid="<plain@x.org>"))]
+    site = new_site(tmp_path, "s")
+    (tmp_path / "l.mbox").write_bytes(mbox_text(msgs))
+    site.ok("import", "mbox", "network", str(tmp_path / "l.mbox"))
+    pages = {message_page(p)["message_id"]: p.read_text()
+             for p in (site.archive / "network" / "msg").glob("*.html")}
+    note = "Part of this message is not shown"
+    assert note in pages["deep@x.org"] and note in pages["many@x.org"]
+    assert note not in pages["plain@x.org"]
+
+
+def test_reply_link_trims_long_references(tmp_path):
+    """A reply link to a message deep in a long thread keeps the root and
+    the most recent ancestors (RFC 5322 3.6.4), not only the parent."""
+    import urllib.parse
+    refs = ["<r%03d.%s@example.org>" % (k, "x" * 20) for k in range(300)]
+    msg = make_message(subject="deep", msgid="<deep@example.org>",
+                       headers=[("References", " ".join(refs))])
+    site = new_site(tmp_path, "s")
+    (tmp_path / "d.mbox").write_bytes(mbox_text(
+        [(calendar.timegm((2024, 1, 1, 0, 0, 0)), msg)]))
+    site.ok("import", "mbox", "network", str(tmp_path / "d.mbox"))
+    page = next((site.archive / "network" / "msg").glob("*.html"))
+    href = [a.get("href") for a in strict_parse(page).iter()
+            if (a.get("href") or "").startswith("mailto:")][0]
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(href).query)
+    got = q["References"][0].split()
+    assert got[0] == refs[0] and got[-1] == "<deep@example.org>"
+    assert got[-2] == refs[-1] and 10 < len(got) < 100
+    assert got[1:-1] == refs[len(refs) - (len(got) - 2):]
+    assert len(q["References"][0]) <= 1600

@@ -297,7 +297,8 @@ static void embedded_message(void **state)
 	assert_int_equal(c.nparts, 5);
 	assert_string_equal(c.parts[0].text, "see below\n");
 	assert_int_equal(c.parts[1].kind, PART_MESSAGE);
-	assert_string_equal(c.parts[1].msg_from, "Inner Person <inner@example.org>");
+	assert_string_equal(c.parts[1].msg_from_name, "Inner Person");
+	assert_string_equal(c.parts[1].msg_from_addr, "inner@example.org");
 	assert_string_equal(c.parts[1].msg_subject, "innér");
 	assert_string_equal(c.parts[1].msg_date, "Mon, 1 Jan 2001 00:00:00 +0000");
 	assert_string_equal(c.parts[2].text, "inner text\n");
@@ -720,7 +721,8 @@ static void check_part(const struct content_part *p, int *open)
 		}
 		break;
 	case PART_MESSAGE:
-		assert_clean(p->msg_from);
+		assert_clean(p->msg_from_name);
+		assert_clean(p->msg_from_addr);
 		assert_clean(p->msg_subject);
 		assert_clean(p->msg_date);
 		++*open;

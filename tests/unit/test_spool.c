@@ -157,6 +157,20 @@ static void mbox_dates(void **state)
 	(void)state;
 	assert_int_equal(mbox_from_date(l, strlen(l)), 10);
 	assert_int_equal(mbox_from_date("From x", 6), -1);
+	/* dates no list can have received mail on, or out of range */
+	static const char *bad[] = {
+		"From x Mon Jan  1 00:00:00 10000",
+		"From x Tue Jan  1 00:00:00 1901",
+		"From x Wed Dec 31 23:59:59 1969",
+		"From x Mon Jan  1 00:00:00 -001",
+		"From x Mon Jan  1 00:00:00 0000",
+		"From x Mon Jan 32 00:00:00 2020",
+		"From x Mon Jan  1 25:00:00 2020",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(mbox_from_date(bad[i], strlen(bad[i])), -1);
+	l = "From x Fri Dec 31 23:59:59 9999";
+	assert_int_equal(mbox_from_date(l, strlen(l)), 253402300799LL);
 }
 
 static void stream_to(const char *path, const char *a, const char *b,
