@@ -147,20 +147,29 @@ static int walk(sqlite3 *db, long long parent, int depth,
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT " LIST_COLS
 		"WHERE coalesce(l.parent_id, 0) = ? ORDER BY l.name");
-	struct list_info li;
+	struct list_info *li = NULL;
+	size_t n = 0, i;
 	int rc;
 
 	if (!st)
 		return -1;
+	/* read all, then call: fn may write (an archive build), and a read
+	 * left open would pin an old snapshot that cannot become a write
+	 * once another process has committed (SQLITE_BUSY_SNAPSHOT) */
 	sqlite3_bind_int64(st, 1, parent);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		fill(st, &li);
-		fn(&li, depth, arg);
-		if (depth < 32)
-			walk(db, li.id, depth + 1, fn, arg);
-		list_info_release(&li);
+		li = xreallocarray(li, n + 1, sizeof(*li));
+		fill(st, &li[n++]);
 	}
 	sqlite3_finalize(st);
+	for (i = 0; i < n; i++) {
+		fn(&li[i], depth, arg);
+		if (depth < 32 && walk(db, li[i].id, depth + 1, fn, arg) < 0)
+			rc = SQLITE_ERROR;
+	}
+	for (i = 0; i < n; i++)
+		list_info_release(&li[i]);
+	free(li);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 

@@ -713,13 +713,15 @@ static void catch_up_one(const struct list_info *li, int depth, void *arg)
 	struct site *site = a[0];
 	int *rc = a[1];
 	long long behind;
+	int r;
 
 	(void)depth;
 	behind = mark_present(site, li->name) ? 1 : list_exists(site->db,
 		"SELECT EXISTS (SELECT 1 FROM messages WHERE list_id = ? AND "
 		"thread_id IS NULL)", li->id);
-	if (behind && archive_build_list(site, li->name) < 0)
-		*rc = -1;
+	r = behind ? archive_build_list(site, li->name) : 0;
+	if (r < 0 && *rc != ARCHIVE_BAD_TEMPLATES)
+		*rc = r;
 }
 
 int archive_catch_up(struct site *site)

@@ -28,7 +28,8 @@ int archive_rebuild_list(struct site *site, const char *list);
 int archive_build_all(struct site *site);
 
 /* Brings up to date every list whose archive is behind: a build that did
- * not finish, or messages recorded but not archived yet.  0 or -1. */
+ * not finish, or messages recorded but not archived yet.  0, -1 or
+ * ARCHIVE_BAD_TEMPLATES. */
 int archive_catch_up(struct site *site);
 
 /* Takes a message out of the archive of list (every list when NULL): id

@@ -34,6 +34,7 @@ static void fill(struct arch_index *ix, sqlite3_stmt *st, struct arch_msg *m)
 	m->has_date = sqlite3_column_type(st, 5) != SQLITE_NULL;
 	m->date = m->has_date ? (time_t)sqlite3_column_int64(st, 5) :
 				m->received;
+	m->when = m->date < m->received ? m->date : m->received;
 	m->from_name = col(ix, st, 6);
 	m->from_addr = col(ix, st, 7);
 	m->subject = col(ix, st, 8);
@@ -86,6 +87,7 @@ static void summarize(struct thread_node *node, void *arg)
 {
 	struct summary *s = arg;
 	const struct arch_msg *m;
+	int root_here;
 
 	if (node->msg < 0)
 		return;
@@ -94,17 +96,21 @@ static void summarize(struct thread_node *node, void *arg)
 	if (m->removed) {
 		/* dates of removed messages only when nothing else is left */
 		if (s->t->count == 0 && s->t->first_msg < 0) {
-			s->t->first = s->t->last = m->date;
+			s->t->first = s->t->last = m->when;
 			s->t->first_msg = node->msg;
 		}
 		return;
 	}
-	if (s->t->count == 0 || m->date < s->t->first) {
-		s->t->first = m->date;
+	/* the subject is the root's when the root is here (the walk meets it
+	 * first): a reply dated earlier does not rename the thread */
+	root_here = s->t->root->msg >= 0 &&
+		    !s->ix->msgs[s->t->root->msg].removed;
+	if (s->t->count == 0 || (m->when < s->t->first && !root_here))
 		s->t->first_msg = node->msg;
-	}
-	if (s->t->count == 0 || m->date > s->t->last)
-		s->t->last = m->date;
+	if (s->t->count == 0 || m->when < s->t->first)
+		s->t->first = m->when;
+	if (s->t->count == 0 || m->when > s->t->last)
+		s->t->last = m->when;
 	s->t->count++;
 }
 
@@ -164,12 +170,19 @@ static int index_load(sqlite3 *db, long long list_id, const char *json,
 	tm = xcalloc(ix->n ? ix->n : 1, sizeof(*tm));
 	for (i = 0; i < ix->n; i++) {
 		const struct arch_msg *m = &ix->msgs[i];
+		char plain[32];
 		/* a generated id is ours, nobody can refer to it */
 		tm[i].msgid = m->message_id;
 		tm[i].in_reply_to = m->in_reply_to;
 		tm[i].references = m->refs;
-		tm[i].date = m->date;
+		tm[i].date = m->when;
+		tm[i].sent = m->date;
 		tm[i].tiebreak = m->permalink;
+		/* the message that reached the list first holds its id's own
+		 * permalink (store.c); the others sharing the id have one
+		 * that also covers their content */
+		permalink_compute(m->message_id, NULL, plain);
+		tm[i].primary = !strcmp(plain, m->permalink);
 	}
 	thread_build(tm, ix->n, &ix->ts);
 	free(tm);

@@ -18,6 +18,10 @@ struct arch_msg {
 	time_t received;
 	time_t date;        /* Date: header, or received when it has none */
 	int has_date;
+	/* what threads and replies are ordered by: the Date: header, but
+	 * never later than receipt, so that a date in the future cannot keep
+	 * a thread on top */
+	time_t when;
 	char *from_name, *from_addr, *subject;
 	char *in_reply_to, *refs;
 	char *path;         /* relative to the store */

@@ -114,13 +114,15 @@ static void msg_row(struct arender *r, sqlite3_stmt *st, struct tctx *e,
 	buf_release(&s);
 }
 
-/* Threads with messages in [a, b), latest activity first. */
+/* Threads with messages in [a, b), latest activity first; as in index.h,
+ * a message's time is its Date: but never later than its receipt. */
 static void period_threads(struct arender *r, struct tctx *c, time_t a,
 			   time_t b, const char *root)
 {
 	sqlite3_stmt *st = prepare(r, "SELECT m.thread_id, t.subject, "
-		"count(*), min(coalesce(m.date, m.received)), "
-		"max(coalesce(m.date, m.received)) FROM messages m INDEXED BY "
+		"count(*), min(min(coalesce(m.date, m.received), m.received)), "
+		"max(min(coalesce(m.date, m.received), m.received)) "
+		"FROM messages m INDEXED BY "
 		"messages_received JOIN "
 		"arch_threads t ON t.list_id = m.list_id AND t.thread_id = "
 		"m.thread_id WHERE m.list_id = ?1 AND m.received >= ?2 AND "
@@ -507,7 +509,11 @@ void ar_list_feed(struct arender *r)
 		struct tctx *e = tctx_push(c, "entries");
 		msg_row(r, st, e, "");
 		buf_reset(&d);
-		ar_iso_date((time_t)sqlite3_column_int64(st, 4), &d);
+		/* as in a thread's feed: no later than its receipt */
+		ar_iso_date((time_t)(sqlite3_column_int64(st, 4) <
+				     sqlite3_column_int64(st, 6) ?
+				     sqlite3_column_int64(st, 4) :
+				     sqlite3_column_int64(st, 6)), &d);
 		tctx_set(e, "iso", d.data);
 		tctx_setf(e, "abs_url", "%s%s/msg/%s.html", r->site->base_url,
 			  r->li->name, db_col_text(st, 0));

@@ -726,8 +726,14 @@ static void feed_entry(struct thread_job *j, struct tmsg *tm,
 		       struct tctx *e)
 {
 	const struct arch_msg *m = &j->ix->msgs[tm->msg];
+	struct buf d = BUF_INIT;
 
 	msg_summary(j, e, tm->msg, "");
+	/* an entry is updated when it reached the list, as the feed is: a
+	 * Date: in the future would sort it above newer entries */
+	ar_iso_date(m->when, &d);
+	tctx_set(e, "iso", d.data);
+	buf_release(&d);
 	tctx_setf(e, "abs_url", "%s%s/msg/%s.html", j->r->site->base_url,
 		  j->r->li->name, m->permalink);
 	tctx_set(e, "content", tm->text.data);

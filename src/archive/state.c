@@ -194,11 +194,14 @@ static int add_ref(const char *id, size_t len, void *arg)
 	sqlite3_stmt *st = s->ref;
 
 	(void)len;
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, s->list_id);
-	db_bind_text(st, 2, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	/* reset after each step, not before the next: save_msg binds the
+	 * message's row between two calls, and a statement that has been
+	 * stepped refuses new bindings until it is reset */
+	if (sqlite3_bind_int64(st, 1, s->list_id) != SQLITE_OK ||
+	    db_bind_text(st, 2, id) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
 		s->rc = -1;
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -220,7 +223,8 @@ static void save_msg(struct thread_node *n, void *arg)
 			s->rc = -1;
 	}
 	if (!m->thread_id || s->full) {
-		sqlite3_bind_int64(s->ref, 3, m->rowid);
+		if (sqlite3_bind_int64(s->ref, 3, m->rowid) != SQLITE_OK)
+			s->rc = -1;
 		msgids_scan(m->in_reply_to, add_ref, s);
 		msgids_scan(m->refs, add_ref, s);
 	}

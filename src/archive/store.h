@@ -91,7 +91,8 @@ int store_set_envelope(sqlite3 *db, long long rowid, const char *sender,
 /* After an import: where two or more different messages of li share a
  * Message-ID and all were stored after row since_rowid (so no permalink of
  * theirs has been published yet), gives the id's own permalink to the one
- * with the smallest content hash and the content-derived ones to the
+ * that reached the list first (the smallest content hash among those
+ * received in the same second) and the content-derived ones to the
  * others, so that the result does not depend on the import order.  Moves
  * their stored originals accordingly.  0 or -1 (logged). */
 int store_settle_shared_ids(const struct site *site,

@@ -1104,7 +1104,11 @@ static void emit_value(struct render *r, const struct tnode *nd,
 
 	if (!v)
 		return;
-	if (v->kind == TV_HTML || (v->kind == TV_STR && nd->type == N_RAW))
+	/* what is printed raw is decided by the code that set the value
+	 * (tctx_set_html), never by the template: a site template that
+	 * writes {{{subject}}} still gets the subject escaped */
+	(void)nd;
+	if (v->kind == TV_HTML)
 		buf_add(r->out, v->u.str.s, v->u.str.len);
 	else if (v->kind == TV_STR)
 		html_escape(v->u.str.s, v->u.str.len, r->out);

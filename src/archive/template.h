@@ -1,8 +1,10 @@
 /* template.h: a small logic-less template engine for the archive pages.
  *
  * Syntax (mustache-like):
- *   {{name}}          value, HTML-escaped
- *   {{{name}}}        value as is (only for HTML that confer itself built)
+ *   {{name}}          value: HTML-escaped, unless the code set it as HTML
+ *                     (tctx_set_html), which prints as is
+ *   {{{name}}}        the same (accepted for mustache habits; the braces
+ *                     never make a plain string trusted)
  *   {{#name}}..{{/name}}  section: repeated for each item of a list, shown
  *                     once for a true value or a non-empty string
  *   {{^name}}..{{/name}}  inverted section: shown when missing, false,

@@ -14,10 +14,11 @@
 #define NODE_CHUNK 1024
 #define TAB_START 1024 /* slots in the id table at first; a power of two */
 
-/* What messages are ordered by: date, then tiebreak (NULL last), then
- * input position so the result never depends on qsort's whims. */
+/* What messages are ordered by: date, then sent, then tiebreak (NULL
+ * last), then input position so the result never depends on qsort's
+ * whims. */
 struct tkey {
-	time_t date;
+	time_t date, sent;
 	const char *tie;
 	size_t idx;
 };
@@ -184,6 +185,8 @@ static int key_cmp(const struct tkey *a, const struct tkey *b)
 
 	if (a->date != b->date)
 		return a->date < b->date ? -1 : 1;
+	if (a->sent != b->sent)
+		return a->sent < b->sent ? -1 : 1;
 	if (a->tie != b->tie) {
 		if (!a->tie)
 			return 1;
@@ -226,7 +229,7 @@ static int root_qsort(const void *a, const void *b)
 
 	if (x->newest != y->newest)
 		return x->newest > y->newest ? -1 : 1;
-	kx.date = ky.date = 0;
+	kx.date = ky.date = kx.sent = ky.sent = 0;
 	return key_cmp(&kx, &ky);
 }
 
@@ -305,6 +308,8 @@ static void push_child(struct tnode *parent, struct tnode *kid)
 /* Walks the messages oldest first, so when two share a Message-ID the
  * older one owns it and replies hang below it; the later ones wait in
  * b->dups and are placed at the end (attach_dups). */
+/* Primaries first, so that a message reusing another's id, whatever its
+ * date, never takes the id (and the thread it roots) away from it. */
 static void make_message_nodes(struct builder *b, const struct tkey *order)
 {
 	const char *id;
@@ -312,8 +317,10 @@ static void make_message_nodes(struct builder *b, const struct tkey *order)
 	uint32_t h;
 	struct tnode *t;
 
-	for (k = 0; k < b->n; k++) {
-		i = order[k].idx;
+	for (k = 0; k < 2 * b->n; k++) {
+		i = order[k % b->n].idx;
+		if (!b->msgs[i].primary == (k < b->n))
+			continue;
 		id = own_id(b->msgs[i].msgid, &len);
 		h = id ? msgids_hash(id, len) : 0;
 		if (id && tab_find(&b->tab, id, len, h)) {
@@ -321,7 +328,7 @@ static void make_message_nodes(struct builder *b, const struct tkey *order)
 			continue;
 		}
 		t = new_node(b, (int)i, id, len);
-		t->own = order[k];
+		t->own = order[k % b->n];
 		if (id)
 			tab_insert(&b->tab, t, h);
 		b->node_of[i] = &t->pub;
@@ -558,6 +565,7 @@ static void attach_dups(struct builder *b)
 		t = new_node(b, (int)i, NULL, 0);
 		t->pub.msgid = owner->pub.msgid;
 		t->own.date = b->msgs[i].date;
+		t->own.sent = b->msgs[i].sent;
 		t->own.tie = b->msgs[i].tiebreak;
 		t->own.idx = i;
 		push_child(owner->pub.parent ? parent_of(owner) : owner, t);
@@ -668,6 +676,7 @@ void thread_build(const struct thread_msg *msgs, size_t n,
 	b->dups = xreallocarray(NULL, n ? n : 1, sizeof(*b->dups));
 	for (i = 0; i < n; i++) {
 		order[i].date = msgs[i].date;
+		order[i].sent = msgs[i].sent;
 		order[i].tie = msgs[i].tiebreak;
 		order[i].idx = i;
 	}

@@ -15,7 +15,11 @@ struct thread_msg {
 	const char *in_reply_to; /* raw header value or NULL */
 	const char *references;  /* raw header value or NULL */
 	time_t date;             /* for ordering siblings and threads */
+	time_t sent;             /* orders equal dates (e.g. the Date: header
+				  * when date is the capped one) */
 	const char *tiebreak;    /* stable key for equal dates (e.g. permalink) */
+	int primary;             /* owns its msgid when others share it (the
+				  * first to arrive); else the earliest owns */
 };
 
 struct thread_node {

@@ -68,6 +68,10 @@ int cmd_run(struct site *site, int argc, char **argv)
 	} while (!once && !stop_requested);
 	if (!once)
 		log_info("runner: stopped");
+	/* broken site templates are the operator's to fix (78); anything
+	 * else that failed is retried by the next pass (75) */
+	if (rc == ARCHIVE_BAD_TEMPLATES || caught == ARCHIVE_BAD_TEMPLATES)
+		return 78;
 	return rc < 0 || caught < 0 ? 75 : 0;
 }
 

@@ -49,7 +49,9 @@ static const struct command commands[] = {
 	{ "run", cmd_run, 1, "run [--once]",
 	  "process the spool, deliver what is due and update the archive;\n"
 	  "--once does everything waiting and exits, otherwise it runs until\n"
-	  "SIGTERM or SIGINT and then finishes the step in hand" },
+	  "SIGTERM or SIGINT and then finishes the step in hand; exits 75\n"
+	  "when a part failed (retried next time), 78 when broken site\n"
+	  "templates stopped an archive update" },
 	{ "queue", cmd_queue, 1, "queue [retry]",
 	  "list waiting deliveries; \"retry\" makes them all due now" },
 	{ "archive", cmd_archive, 1,

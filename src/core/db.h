@@ -29,8 +29,8 @@ int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db);
 
-/* Binds text (NULL binds SQL NULL). */
-void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* Binds text (NULL binds SQL NULL); returns sqlite3_bind_*'s code. */
+int db_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Column as a string, never NULL ("" for SQL NULL); valid until the next
  * step or finalize. */
 const char *db_col_text(sqlite3_stmt *st, int i);

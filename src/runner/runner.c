@@ -329,38 +329,46 @@ long runner_process_spool(struct site *site, volatile int *stop)
 	return done;
 }
 
-static void update_archives(struct site *site)
+/* 0, -1, or ARCHIVE_BAD_TEMPLATES when that was a reason: the operator
+ * has to act, not wait. */
+static int update_archives(struct site *site)
 {
 	size_t i;
+	int rc = 0, r;
 
 	for (i = 0; i < dirty_lists.n; i++) {
-		if (archive_build_list(site, dirty_lists.names[i]) < 0)
+		r = archive_build_list(site, dirty_lists.names[i]);
+		if (r < 0) {
 			log_error("archive: update of \"%s\" failed",
 				  dirty_lists.names[i]);
+			if (rc != ARCHIVE_BAD_TEMPLATES)
+				rc = r;
+		}
 		free(dirty_lists.names[i]);
 	}
 	free(dirty_lists.names);
 	dirty_lists.names = NULL;
 	dirty_lists.n = 0;
+	return rc;
 }
 
 int runner_step(struct site *site, volatile int *stop)
 {
-	int rc = 0, lock;
+	int rc = 0, arc, lock;
 
 	if (runner_process_spool(site, stop) < 0)
 		rc = -1;
 	/* held posts that expired, reminders, confirmations not made */
 	if (moderation_tick(site) < 0 || request_tick(site) < 0)
 		rc = -1;
-	update_archives(site);
+	arc = update_archives(site);
 	lock = take_lock(site, ".queue.lock");
 	if (lock < 0) {
 		log_error("runner: cannot lock the queue: %s", strerror(errno));
-		return -1;
+		return arc == ARCHIVE_BAD_TEMPLATES ? arc : -1;
 	}
 	if (queue_run(site, stop) < 0)
 		rc = -1;
 	close(lock);
-	return rc;
+	return arc < 0 ? arc : rc;
 }

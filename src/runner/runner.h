@@ -13,7 +13,9 @@ struct site;
 long runner_process_spool(struct site *site, volatile int *stop);
 
 /* One full step: spool, archive of the lists that changed, deliveries.
- * Returns 0, or -1 when some part failed (logged). */
+ * Returns 0, or -1 when some part failed (logged), or
+ * ARCHIVE_BAD_TEMPLATES when an archive could not be updated because the
+ * site's templates are broken (the rest of the step is done). */
 int runner_step(struct site *site, volatile int *stop);
 
 /* Processes one spool file by path (used by import): same as above. */

@@ -13,8 +13,8 @@ import xml.etree.ElementTree as ET
 import html5lib
 import pytest
 
-from archive_html import (archive_threads, day_pages, message_page,
-                          parse_page)
+from archive_html import (archive_threads, day_pages, list_page,
+                          message_page, parse_page, thread_page)
 from conftest import BASE_URL, CORPUS, DOMAIN, init_site, make_message, Site
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -603,10 +603,32 @@ def test_site_templates_override_and_broken_ones_stop_the_build(tmp_path):
     rc, out, err = site.confer("import", "mbox", "network",
                                str(tmp_path / "more.mbox"))
     assert rc == 78 and "imported 1 messages" in out, err
+    # so does the runner: on the pass that took a post, and on the next
+    site.add_member("alice@example.org")
+    site.post(make_message(subject="by the runner", msgid="<run@x.org>"))
+    for k in range(2):
+        rc, dec, err = site.run_once()
+        assert rc == 78 and "day.html:2" in err, (k, rc, err)
     for f in tdir.glob("*.html"):
         f.unlink()
     site.ok("archive", "network")
-    assert "later" in (site.archive / "network" / "index.html").read_text()
+    front = (site.archive / "network" / "index.html").read_text()
+    assert "later" in front and "by the runner" in front
+    assert site.run_once()[0] == 0
+    # triple braces in a site template do not print mail raw
+    default = (pathlib.Path(__file__).resolve().parents[2] /
+               "archive-templates" / "message.html").read_text()
+    assert "{{subject}}" in default
+    (tdir / "message.html").write_text(
+        default.replace("{{subject}}", "{{{subject}}}"))
+    raw = [(calendar.timegm((2025, 2, 1, 0, 0, 0)),
+            make_message(subject="<i>raw</i>", msgid="<raw@x.org>"))]
+    (tmp_path / "raw.mbox").write_bytes(mbox_text(raw))
+    site.ok("import", "mbox", "network", str(tmp_path / "raw.mbox"))
+    page = [p for p in (site.archive / "network" / "msg").glob("*.html")
+            if "raw@x.org" in p.read_text()][0]
+    assert "<i>raw</i>" not in page.read_text()
+    assert "&lt;i&gt;raw&lt;/i&gt;" in page.read_text()
 
 
 def test_mail_past_the_limits_says_so(tmp_path):
@@ -661,3 +683,168 @@ def test_reply_link_trims_long_references(tmp_path):
     assert got[-2] == refs[-1] and 10 < len(got) < 100
     assert got[1:-1] == refs[len(refs) - (len(got) - 2):]
     assert len(q["References"][0]) <= 1600
+
+
+def corpus_threading_messages():
+    msgs = []
+    for k, f in enumerate(sorted((NOTMUCH / "threading").rglob("*"))):
+        if f.is_file():
+            msgs.append((1466129681 + k * 60, f.read_bytes()))
+    return msgs
+
+
+def recorded_refs(site):
+    """{(Message-ID, id it names)} as the archive recorded them."""
+    return set(sqlite3.connect(str(site.dir / "confer.db")).execute(
+        "SELECT m.message_id, r.msgid FROM arch_refs r JOIN messages m "
+        "ON m.id = r.message").fetchall())
+
+
+def named_refs(msgs):
+    """{(Message-ID, id it names in In-Reply-To or References)}."""
+    named = set()
+    for when, raw in msgs:
+        m = email.message_from_bytes(raw)
+        own = (m["Message-ID"] or "").strip().strip("<>")
+        for h in ("In-Reply-To", "References"):
+            for i in re.findall(r"<([^<>\s]+)>", str(m[h] or "")):
+                if i != own:
+                    named.add((own, i))
+    return named
+
+
+@pytest.mark.parametrize("source", ["forum", "corpus"])
+def test_updates_in_batches_write_what_a_rebuild_writes(tmp_path, source):
+    """Several new messages threaded in one update (replies before their
+    parents, three at a time) and a rebuild each record the ids a message
+    names against that message, so that the update after them finds the
+    right threads: the pages are those of one import and a rebuild."""
+    if source == "corpus" and not NOTMUCH.is_dir():
+        pytest.skip("no notmuch corpus")
+    msgs = (forum_messages() if source == "forum"
+            else corpus_threading_messages())
+    late = [(calendar.timegm((2024, 6, 1, 0, 0, 0)),
+             make_message(frm="Frank <frank@example.org>",
+                          subject="Lost thread", msgid="<ghost@example.org>",
+                          date=date(2024, 6, 1)))]
+    a = new_site(tmp_path, "a")
+    rev = list(reversed(msgs))
+    for k in range(0, len(rev), 3):
+        import_all(a, rev[k:k + 3], tmp_path, tag="a%d" % k)
+    b = new_site(tmp_path, "b")
+    import_all(b, msgs, tmp_path, tag="b")
+    b.ok("archive", "network")
+    for s in (a, b):
+        assert named_refs(msgs) - recorded_refs(s) == set(), \
+            "references recorded against another message"
+        import_all(s, late, tmp_path, tag="late")
+    c = new_site(tmp_path, "c")
+    import_all(c, msgs + late, tmp_path, tag="c")
+    c.ok("archive", "network")
+    sc = tree_snapshot(c.archive)
+    for s in (a, b):
+        ss = tree_snapshot(s.archive)
+        assert sorted(ss) == sorted(sc)
+        assert [k for k in ss if ss[k] != sc[k]] == []
+
+
+def test_replies_in_one_pass_then_their_parents(site):
+    """Replies to two different missing parents taken in one `run
+    --once`, then each parent: each thread page holds its parent and its
+    reply, as a rebuild makes it."""
+    for a in ("alice@example.org", "bob@example.org", "carol@example.org"):
+        site.add_member(a)
+    for who, mid, parent in (("bob", "<reply1@example.org>", "<pa@x.org>"),
+                             ("carol", "<reply2@example.org>", "<pb@x.org>")):
+        site.post(make_message(frm=who + "@example.org",
+                               subject="Re: Plan " + parent, msgid=mid,
+                               date=date(2024, 5, 2),
+                               headers=[("In-Reply-To", parent),
+                                        ("References", parent)]))
+    assert site.run_once()[0] == 0, site.last_run_stderr
+    assert recorded_refs(site) == {("reply1@example.org", "pa@x.org"),
+                                   ("reply2@example.org", "pb@x.org")}
+    for parent in ("<pa@x.org>", "<pb@x.org>"):
+        site.post(make_message(frm="alice@example.org", subject="Plan",
+                               msgid=parent, date=date(2024, 5, 1)))
+        assert site.run_once()[0] == 0, site.last_run_stderr
+    ldir = site.archive / "network"
+    threads, lp = archive_threads(ldir)
+    assert sorted(sorted(ids) for href, ids in threads) == [
+        ["pa@x.org", "reply1@example.org"],
+        ["pb@x.org", "reply2@example.org"]]
+    before = tree_snapshot(site.archive)
+    site.ok("archive", "network")
+    after = tree_snapshot(site.archive)
+    assert [k for k in after if after[k] != before.get(k)] == []
+
+
+def test_reused_message_id_leaves_the_thread_alone(tmp_path):
+    """A later message reusing a Message-ID, dated earlier and with another
+    subject, does not take the thread (its id, page or subject) from the
+    message that reached the list first; it shows inside that thread."""
+    site = new_site(tmp_path, "s")
+    t0 = calendar.timegm((2024, 3, 1, 9, 0, 0))
+    first = [(t0, make_message(frm="Alice <alice@example.org>",
+                               subject="Annual report",
+                               msgid="<report@example.org>",
+                               date=date(2024, 3, 1, 9))),
+             (t0 + 3600, make_message(frm="Bob <bob@example.org>",
+                                      subject="Re: Annual report",
+                                      msgid="<rr@example.org>",
+                                      date=date(2024, 3, 1, 10),
+                                      headers=[("In-Reply-To",
+                                                "<report@example.org>")]))]
+    import_all(site, first, tmp_path, tag="first")
+    ldir = site.archive / "network"
+    pages_before = sorted(p.name for p in (ldir / "thread").glob("*.html"))
+    assert len(pages_before) == 1
+    late = [(t0 + 86400, make_message(frm="Mallory <m@example.net>",
+                                      subject="Take over",
+                                      msgid="<report@example.org>",
+                                      body="Another text.\n",
+                                      date=date(2020, 1, 1)))]
+    import_all(site, late, tmp_path, tag="late")
+    assert sorted(p.name for p in (ldir / "thread").glob("*.html")) == \
+        pages_before
+    page = ldir / "thread" / pages_before[0]
+    tp = thread_page(page)
+    assert tp["subject"] == "Annual report"
+    assert len(tp["permalinks"]) == 3
+    lp = list_page(ldir / "index.html")
+    assert [s for h, s in lp["threads"]] == ["Annual report"]
+    # the first message keeps the id's permalink
+    link = sqlite3.connect(str(site.dir / "confer.db")).execute(
+        "SELECT permalink FROM messages WHERE subject = 'Annual report'"
+    ).fetchone()[0]
+    assert pages_before[0] == link + ".html"
+    before = tree_snapshot(site.archive)
+    site.ok("archive", "network")
+    assert tree_snapshot(site.archive) == before
+
+
+def test_a_date_in_the_future_does_not_keep_a_thread_on_top(tmp_path):
+    """Thread order and activity come from when mail reached the list: a
+    Date: years ahead counts as the time of receipt."""
+    site = new_site(tmp_path, "s")
+    msgs = [(calendar.timegm((2024, 1, 10, 9, 0, 0)),
+             make_message(subject="Pinned", msgid="<pin@example.org>",
+                          date=date(2099, 1, 1))),
+            (calendar.timegm((2024, 2, 10, 9, 0, 0)),
+             make_message(subject="Newer", msgid="<new@example.org>",
+                          date=date(2024, 2, 10, 9)))]
+    import_all(site, msgs, tmp_path)
+    ldir = site.archive / "network"
+    lp = list_page(ldir / "index.html")
+    assert [s for h, s in lp["threads"]] == ["Newer", "Pinned"]
+    # the message page still shows the Date: it was sent with
+    pin = [p for p in (ldir / "msg").glob("*.html")
+           if message_page(p)["message_id"] == "pin@example.org"][0]
+    assert "2099" in pin.read_text()
+    # feed entries are updated when they reached the list
+    for feed in [ldir / "feed.atom"] + sorted((ldir / "thread").glob(
+            "*.atom")):
+        root = ET.parse(feed).getroot()
+        for entry in root.findall(ATOM + "entry"):
+            assert entry.find(ATOM + "updated").text.startswith("2024-"), \
+                feed

@@ -193,7 +193,9 @@ static void test_raw_output(void **state)
 	(void)state;
 	tctx_set(c, "v", "<b>&amp;</b>");
 	tctx_set_html(c, "h", "<i>'trusted'</i>");
-	expect_render("{{{v}}}|{{{ v }}}", c, "<b>&amp;</b>|<b>&amp;</b>");
+	/* triple braces do not make a plain string trusted */
+	expect_render("{{{v}}}|{{{ v }}}", c,
+		      "&lt;b&gt;&amp;amp;&lt;/b&gt;|&lt;b&gt;&amp;amp;&lt;/b&gt;");
 	expect_render("{{h}}|{{{h}}}", c,
 		      "<i>'trusted'</i>|<i>'trusted'</i>");
 	/* Replacing trusted HTML with a plain string restores escaping. */
@@ -213,7 +215,7 @@ static void test_hostile_value_not_expanded(void **state)
 	expect_render("{{v}}", c,
 		      "{{secret}}{{#x}}{{&gt;passwd}}{{/x}}{{{secret}}}");
 	expect_render("{{{v}}}", c,
-		      "{{secret}}{{#x}}{{>passwd}}{{/x}}{{{secret}}}");
+		      "{{secret}}{{#x}}{{&gt;passwd}}{{/x}}{{{secret}}}");
 	item = tctx_push(c, "items");
 	tctx_set(item, "name", "{{secret}}");
 	tctx_push_str(c, "strs", "{{secret}}");
@@ -323,7 +325,7 @@ static void test_string_list(void **state)
 	tctx_push_str(c, "tags", "c&d");
 	tctx_push_str(c, "tags", "e");
 	expect_render("{{#tags}}[{{.}}|{{{.}}}]{{/tags}}", c,
-		      "[a&lt;b|a<b][c&amp;d|c&d][e|e]");
+		      "[a&lt;b|a&lt;b][c&amp;d|c&amp;d][e|e]");
 	tctx_free(c);
 }
 

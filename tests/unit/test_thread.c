@@ -55,7 +55,9 @@ static const char *corpora(void)
 /* ---- helpers ------------------------------------------------------------ */
 
 /* A message for the table-driven cases: id, In-Reply-To, References, date. */
-#define MSG(id, irt, refs, date) { (id), (irt), (refs), (date), NULL }
+#define MSG(id, irt, refs, date) { (id), (irt), (refs), (date), 0, NULL, 0 }
+/* The message that reached the list first with an id others reuse. */
+#define FIRST(id, irt, refs, date) { (id), (irt), (refs), (date), 0, NULL, 1 }
 
 static double now_seconds(void)
 {
@@ -121,11 +123,14 @@ struct walk_state {
 	int any_msg;
 };
 
-/* Does a sort no later than b: date, then tiebreak with NULL last? */
+/* Does a sort no later than b: date, sent, then tiebreak with NULL
+ * last? */
 static int msg_before(const struct thread_msg *a, const struct thread_msg *b)
 {
 	if (a->date != b->date)
 		return a->date < b->date;
+	if (a->sent != b->sent)
+		return a->sent < b->sent;
 	if (!a->tiebreak)
 		return !b->tiebreak;
 	if (!b->tiebreak)
@@ -559,6 +564,11 @@ static void test_shared_msgid(void **state)
 		MSG("a", NULL, NULL, 1),
 		MSG("b", "<a>", NULL, 2),
 	};
+	const struct thread_msg first[] = {
+		FIRST("a", NULL, NULL, 3),
+		MSG("a", NULL, NULL, 1),
+		MSG("b", "<a>", NULL, 2),
+	};
 	struct thread_set ts;
 
 	(void)state;
@@ -582,6 +592,16 @@ static void test_shared_msgid(void **state)
 	assert_ptr_equal(ts.node_of[0]->parent, ts.node_of[1]);
 	assert_ptr_equal(ts.node_of[1]->child, ts.node_of[2]);
 	assert_ptr_equal(ts.node_of[2]->next, ts.node_of[0]);
+	thread_set_release(&ts);
+
+	/* The one that reached the list first owns the id, however early
+	 * the other is dated: the thread keeps its root. */
+	thread_build(first, ARRAY_SIZE(first), &ts);
+	check_set(first, ARRAY_SIZE(first), &ts);
+	assert_int_equal(ts.nroots, 1);
+	assert_ptr_equal(ts.roots[0], ts.node_of[0]);
+	assert_ptr_equal(ts.node_of[1]->parent, ts.node_of[0]);
+	assert_ptr_equal(ts.node_of[2]->parent, ts.node_of[0]);
 	thread_set_release(&ts);
 }
 
@@ -780,6 +800,11 @@ static void test_ordering(void **state)
 		MSG("p1", "<gone>", "<r> <gone>", 25),
 		MSG("p2", "<gone>", "<r> <gone>", 15),
 	};
+	struct thread_msg same[] = {
+		MSG("q", NULL, NULL, 1),
+		MSG("q1", "<q>", NULL, 5),
+		MSG("q2", "<q>", NULL, 5),
+	};
 	struct thread_set ts;
 	char *got;
 
@@ -796,6 +821,14 @@ static void test_ordering(void **state)
 		"r([gone](p2 p1) r2 r1(r5) r4 r3) | s | u(u1) | t");
 	free(got);
 	thread_set_release(&ts);
+
+	/* Equal dates: sent decides before the tiebreak (mail imported
+	 * with one From-line date for all, ordered by their Date:). */
+	same[1].sent = 9;
+	same[2].sent = 8;
+	same[1].tiebreak = "a";
+	same[2].tiebreak = "b";
+	expect_threads(same, ARRAY_SIZE(same), "q(q2 q1)");
 }
 
 static void test_depth_and_walk(void **state)
