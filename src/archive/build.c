@@ -3,6 +3,7 @@
  * to (threads are connected parts of the reference graph, so this gives
  * what a full threading would), records the result in the database
  * (state.c) and renders only the pages whose content it changes. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -316,6 +317,59 @@ static int render_share(struct site *site, struct workers *w, void *arg)
 	return rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A rebuild also removes the files of threads that are no more (an
+ * update that went wrong, a build stopped half-way): the list's thread/
+ * folder then holds what a new site would. */
+static int sweep_threads(struct site *site, const struct list_info *li,
+			 const struct arch_index *ix)
+{
+	struct buf dir = BUF_INIT, p = BUF_INIT;
+	char **ids = xreallocarray(NULL, ix->nthreads ? ix->nthreads : 1,
+				   sizeof(*ids));
+	struct dirent *de;
+	char id[32], *key = id;
+	size_t i, n;
+	DIR *d;
+	int rc = 0;
+
+	for (i = 0; i < ix->nthreads; i++)
+		ids[i] = (char *)ix->threads[i].id;
+	qsort(ids, ix->nthreads, sizeof(*ids), cmp_str);
+	path_join(&dir, site->archive_dir, li->name);
+	buf_adds(&dir, "/thread");
+	d = opendir(dir.data);
+	while (d && (de = readdir(d)) != NULL) {
+		n = strcspn(de->d_name, ".");
+		if (de->d_name[0] == '.' || n >= sizeof(id) ||
+		    (strcmp(de->d_name + n, ".html") &&
+		     strcmp(de->d_name + n, ".atom") &&
+		     strcmp(de->d_name + n, ".mbox")))
+			continue;
+		memcpy(id, de->d_name, n);
+		id[n] = '\0';
+		if (bsearch(&key, ids, ix->nthreads, sizeof(*ids), cmp_str))
+			continue;
+		buf_reset(&p);
+		path_join(&p, dir.data, de->d_name);
+		if (unlink(p.data) < 0 && errno != ENOENT) {
+			log_error("archive: cannot remove \"%s\": %s", p.data,
+				  strerror(errno));
+			rc = -1;
+		}
+	}
+	if (d)
+		closedir(d);
+	free(ids);
+	buf_release(&dir);
+	buf_release(&p);
+	return rc;
+}
+
 static int rebuild(struct site *site, struct tset *ts,
 		   const struct list_info *li)
 {
@@ -345,6 +399,8 @@ static int rebuild(struct site *site, struct tset *ts,
 	if (rc == 0)
 		rc = workers_run(site, workers_count(site, ix.n), render_share,
 				 &fb);
+	if (rc == 0)
+		rc = sweep_threads(site, li, &ix);
 	links_release(&fb.links);
 	arch_index_release(&ix);
 	touched_release(&t);

@@ -84,6 +84,58 @@ static int scan_id(const char *id, size_t len, void *arg)
 	return s->rc;
 }
 
+/* The threads outside T (a JSON array) that share an id with T's
+ * messages: one of T's messages names theirs or an id one of theirs
+ * names, or one of theirs names one of T's.  Each id once, so a big
+ * thread costs its references, not their square. */
+static const char linked_sql[] =
+	"WITH t(id) AS (SELECT value FROM json_each(?2)), "
+	"ms(id, message_id) AS (SELECT id, message_id FROM messages INDEXED BY "
+	"messages_thread WHERE list_id = ?1 AND thread_id IN t), "
+	"ids(x) AS (SELECT message_id FROM ms UNION SELECT r.msgid FROM "
+	"ms JOIN arch_refs r INDEXED BY arch_refs_message ON r.message = ms.id) "
+	"SELECT m.thread_id FROM ids JOIN messages m INDEXED BY messages_msgid "
+	"ON m.list_id = ?1 AND m.message_id = ids.x WHERE m.thread_id NOT IN t "
+	"UNION SELECT m.thread_id FROM ids JOIN arch_refs r ON r.list_id = ?1 "
+	"AND r.msgid = ids.x JOIN messages m ON m.id = r.message WHERE "
+	"m.thread_id NOT IN t";
+
+/* Threads are finer than the parts of the reference graph they come
+ * from: a message whose In-Reply-To disagrees with its References sits
+ * in one thread while naming another's messages, and a new message can
+ * join the two.  Threading only the threads the new messages touch would
+ * then leave out messages a full threading puts beside them, so the set
+ * grows until no thread outside it shares an id with it.  SQLITE_DONE or
+ * an error code. */
+static int close_over(sqlite3 *db, long long list_id, struct strset *threads)
+{
+	sqlite3_stmt *st = db_prepare(db, linked_sql);
+	struct buf json = BUF_INIT;
+	size_t i, before;
+	int rc = SQLITE_ERROR;
+
+	while (st) {
+		buf_reset(&json);
+		buf_addc(&json, '[');
+		for (i = 0; i < threads->n; i++)
+			buf_printf(&json, "%s\"%s\"", i ? "," : "", threads->s[i]);
+		buf_addc(&json, ']');
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, list_id);
+		if (db_bind_text(st, 2, json.data) != SQLITE_OK)
+			break;
+		before = threads->n;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+				strset_add(threads, db_col_text(st, 0));
+		if (rc != SQLITE_DONE || threads->n == before)
+			break;
+	}
+	sqlite3_finalize(st);
+	buf_release(&json);
+	return rc;
+}
+
 int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
 		     long long *nnew)
 {
@@ -112,6 +164,8 @@ int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
 	sqlite3_finalize(news);
 	sqlite3_finalize(by_id);
 	sqlite3_finalize(by_ref);
+	if (rc == SQLITE_DONE && s.rc == 0 && threads->n)
+		rc = close_over(db, list_id, threads);
 	if (rc != SQLITE_DONE || s.rc < 0) {
 		log_error("archive: cannot find threads: %s", sqlite3_errmsg(db));
 		return -1;
@@ -238,13 +292,16 @@ int astate_init(sqlite3 *db)
 	 * in time order (stopping after them) and the months posted in from
 	 * the index alone; arch_messages_time: a month's day counts and its
 	 * count in arch_months come from the index alone, without reading
-	 * each of the month's rows */
+	 * each of the month's rows; arch_refs_message: the ids a thread's
+	 * messages name, when an update grows its set of threads */
 	return db_exec(db, "CREATE INDEX IF NOT EXISTS arch_threads_subject "
 		       "ON arch_threads(list_id, subject, first);"
 		       "CREATE INDEX IF NOT EXISTS arch_messages_author "
 		       "ON messages(list_id, from_addr, received, removed);"
 		       "CREATE INDEX IF NOT EXISTS arch_messages_time "
 		       "ON messages(list_id, received, removed, thread_id);"
+		       "CREATE INDEX IF NOT EXISTS arch_refs_message "
+		       "ON arch_refs(message);"
 		       "CREATE TABLE IF NOT EXISTS arch_lists("
 		       "list_id INTEGER PRIMARY KEY, threads INTEGER NOT NULL)");
 }

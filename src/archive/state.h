@@ -28,7 +28,9 @@ void strset_release(struct strset *set);
 
 /* The threads the list's unthreaded (new) messages connect to: those of
  * messages they refer to, that refer to them, or that refer to an id they
- * refer to.  Also counts the new messages.  0 or -1 (logged). */
+ * refer to, and then the threads connected in the same way to those,
+ * until none is added.  Also counts the new messages.  0 or -1
+ * (logged). */
 int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
 		     long long *nnew);
 

@@ -879,13 +879,15 @@ static int read_fd(int fd, const char *path, struct buf *src, struct buf *err)
 static int read_template(const char *dir, const char *name, struct buf *path,
 			 struct buf *src, struct buf *err)
 {
+	struct stat st;
 	int fd, rc;
 
 	buf_reset(path);
 	buf_printf(path, "%s/%s", dir, name);
 	fd = open(path->data, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		if (errno == ENOENT)
+		/* a link to nowhere is a site template gone wrong, not none */
+		if (errno == ENOENT && lstat(path->data, &st) < 0)
 			return 1;
 		err_printf(err, "cannot open \"%s\": %s", path->data,
 			   strerror(errno));

@@ -596,6 +596,15 @@ def test_site_templates_override_and_broken_ones_stop_the_build(tmp_path):
         lines = [ln for ln in err.splitlines() if "error" in ln]
         assert len(lines) == 1 and where in lines[0], err
         assert tree_snapshot(site.archive) == before
+    # a link to a template that is not there is an error, not a default
+    for f in tdir.glob("*.html"):
+        f.unlink()
+    (tdir / "thread.html").symlink_to(tmp_path / "nowhere.html")
+    rc, out, err = site.confer("archive", "network")
+    assert rc == 78 and "thread.html" in err, err
+    assert tree_snapshot(site.archive) == before
+    (tdir / "thread.html").unlink()
+    (tdir / "day.html").write_text("{{>head.html}}\n{{/months}}\n")
     # an import records its messages, then says the archive needs fixing
     more = [(calendar.timegm((2025, 1, 1, 0, 0, 0)),
              make_message(subject="later", msgid="<later@x.org>"))]
@@ -848,3 +857,44 @@ def test_a_date_in_the_future_does_not_keep_a_thread_on_top(tmp_path):
         for entry in root.findall(ATOM + "entry"):
             assert entry.find(ATOM + "updated").text.startswith("2024-"), \
                 feed
+
+
+def test_update_joins_threads_that_only_references_link(tmp_path):
+    """m4 replies to m1 (In-Reply-To) while its References run through m5
+    and the missing g1, so m4 and m5 sit in different threads; m7, a
+    reply to g1, joins them.  The update must thread m5's thread with
+    m4's, as a rebuild does; and a rebuild removes thread files no thread
+    has any more."""
+    def msg(mid, subject, when, irt=None, refs=None):
+        headers = []
+        if irt:
+            headers.append(("In-Reply-To", "<%s@x.org>" % irt))
+        if refs:
+            headers.append(("References", " ".join("<%s@x.org>" % r
+                                                    for r in refs)))
+        return (when, make_message(subject=subject, msgid="<%s@x.org>" % mid,
+                                   date=email.utils.formatdate(when),
+                                   headers=headers))
+    t0 = calendar.timegm((2024, 11, 8, 12, 0, 0))
+    batches = [[msg("m5", "Topic m5", t0 + 7200)],
+               [msg("m1", "Re: Topic g0", t0, "m0", ["g0", "m0"]),
+                msg("m4", "Re: Topic g1", t0 + 3900, "m1",
+                    ["m5", "g1", "m1"])],
+               [msg("m7", "Re: Topic g1", t0 + 14400, "g1", ["g1"])]]
+    a = new_site(tmp_path, "a")
+    for k, b in enumerate(batches):
+        import_all(a, b, tmp_path, tag="a%d" % k)
+    c = new_site(tmp_path, "c")
+    import_all(c, [m for b in batches for m in b], tmp_path, tag="c")
+    c.ok("archive", "network")
+    sa, sc = tree_snapshot(a.archive), tree_snapshot(c.archive)
+    assert sorted(sa) == sorted(sc)
+    assert [k for k in sa if sa[k] != sc[k]] == []
+    threads, lp = archive_threads(a.archive / "network")
+    m7 = [ids for href, ids in threads if "m7@x.org" in ids]
+    assert len(m7) == 1 and "m5@x.org" in m7[0], threads
+    stale = a.archive / "network" / "thread" / ("a" * 16)
+    for ext in (".html", ".atom", ".mbox"):
+        stale.with_suffix(ext).write_text("old")
+    a.ok("archive", "network")
+    assert tree_snapshot(a.archive) == sc
