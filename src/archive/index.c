@@ -83,11 +83,40 @@ struct summary {
 	int idx;
 };
 
+/* A message reusing the root's Message-ID (it sits below the root). */
+static int root_copy(const struct summary *s, const struct thread_node *n)
+{
+	const struct thread_node *r = s->t->root;
+
+	return n != r && n->msgid && r->msgid && !strcmp(n->msgid, r->msgid);
+}
+
+/* Whose subject names the thread: the root's when the root is here (the
+ * walk meets it first), so that a reply dated earlier does not rename
+ * it; else the earliest message, but not one reusing the root's id when
+ * another will do, since its Date: is the reuser's to choose. */
+static int names_thread(const struct summary *s, const struct thread_node *n)
+{
+	const struct arch_thread *t = s->t;
+	const struct thread_node *cur;
+	int mine, theirs;
+
+	if (t->count == 0)
+		return 1;
+	if (t->root->msg >= 0 && !s->ix->msgs[t->root->msg].removed)
+		return 0;
+	cur = s->ix->ts.node_of[t->first_msg];
+	mine = root_copy(s, n);
+	theirs = root_copy(s, cur);
+	if (mine != theirs)
+		return theirs;
+	return s->ix->msgs[n->msg].when < s->ix->msgs[t->first_msg].when;
+}
+
 static void summarize(struct thread_node *node, void *arg)
 {
 	struct summary *s = arg;
 	const struct arch_msg *m;
-	int root_here;
 
 	if (node->msg < 0)
 		return;
@@ -101,11 +130,7 @@ static void summarize(struct thread_node *node, void *arg)
 		}
 		return;
 	}
-	/* the subject is the root's when the root is here (the walk meets it
-	 * first): a reply dated earlier does not rename the thread */
-	root_here = s->t->root->msg >= 0 &&
-		    !s->ix->msgs[s->t->root->msg].removed;
-	if (s->t->count == 0 || (m->when < s->t->first && !root_here))
+	if (names_thread(s, node))
 		s->t->first_msg = node->msg;
 	if (s->t->count == 0 || m->when < s->t->first)
 		s->t->first = m->when;

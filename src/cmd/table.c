@@ -51,7 +51,8 @@ static const struct command commands[] = {
 	  "--once does everything waiting and exits, otherwise it runs until\n"
 	  "SIGTERM or SIGINT and then finishes the step in hand; exits 75\n"
 	  "when a part failed (retried next time), 78 when broken site\n"
-	  "templates stopped an archive update" },
+	  "templates stopped an archive update; deliveries waiting for a\n"
+	  "retry are not failures (`confer queue` shows them and why)" },
 	{ "queue", cmd_queue, 1, "queue [retry]",
 	  "list waiting deliveries; \"retry\" makes them all due now" },
 	{ "archive", cmd_archive, 1,

@@ -163,7 +163,7 @@ static int send_batch(struct site *site, const struct batch *b,
 	struct smtp_relay relay = { site->relay_host, site->relay_port,
 				    site->helo, site->relay_timeout };
 	struct buf err = BUF_INIT;
-
+	size_t i;
 	int rc = 0;
 
 	if (!strcmp(site->transport, "file")) {
@@ -174,6 +174,10 @@ static int send_batch(struct site *site, const struct batch *b,
 		      msg->data, msg->len, st, &err) < 0) {
 		log_warn("delivery: %s; %zu recipients wait for a retry",
 			 err.data, b->n);
+		/* no recipient had an answer: the session's failure is what
+		 * `confer queue` shows for each */
+		for (i = 0; i < b->n; i++)
+			snprintf(st[i].text, sizeof(st[i].text), "%s", err.data);
 		rc = -1;
 	}
 	buf_release(&err);

@@ -2,6 +2,7 @@
 retries, the file transport."""
 
 import collections
+import re
 
 from conftest import (DOMAIN, SmtpServer, Site, free_port, init_site,
                       make_message, msgid_of, read_deliveries)
@@ -60,6 +61,9 @@ def _relay_down_then_up(site, bring_up, env_run=None):
     for m in MEMBERS:
         assert any(line.startswith(m + " ") for line in lines), m
     assert all("tries 1" in line for line in lines), lines
+    # each with why: the relay's reply, or why there was none
+    assert all(re.search(r" last (0 relay 127\.0\.0\.1:\d+: |4\d\d )\S",
+                         line) for line in lines), lines
     # a second run before the retry time does nothing
     site.run_once()
     lines2, n2 = site.queue_lines()

@@ -830,6 +830,11 @@ def test_reused_message_id_leaves_the_thread_alone(tmp_path):
     before = tree_snapshot(site.archive)
     site.ok("archive", "network")
     assert tree_snapshot(site.archive) == before
+    # with the first one removed, the reuse still does not name the thread
+    site.ok("archive", "remove", link, "--reason", "spam")
+    lp = list_page(ldir / "index.html")
+    assert [s for h, s in lp["threads"]] == ["Annual report"]
+    assert thread_page(page)["subject"] == "Annual report"
 
 
 def test_a_date_in_the_future_does_not_keep_a_thread_on_top(tmp_path):
