@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +29,10 @@
 
 /* More new messages than this and a rebuild is quicker than an update. */
 #define UPDATE_MAX_NEW 2000
+/* More threads than this linked to the ones new messages touch (mail
+ * whose In-Reply-To and References disagree can chain threads together)
+ * and a rebuild is quicker than finding them all. */
+#define UPDATE_MAX_THREADS 500
 
 /* Every template a build renders, checked (with their partials) before
  * anything is written, so that a broken site template stops the build at
@@ -325,8 +330,8 @@ static int cmp_str(const void *a, const void *b)
 /* A rebuild also removes the files of threads that are no more (an
  * update that went wrong, a build stopped half-way): the list's thread/
  * folder then holds what a new site would. */
-static int sweep_threads(struct site *site, const struct list_info *li,
-			 const struct arch_index *ix)
+static void sweep_threads(struct site *site, const struct list_info *li,
+			  const struct arch_index *ix)
 {
 	struct buf dir = BUF_INIT, p = BUF_INIT;
 	char **ids = xreallocarray(NULL, ix->nthreads ? ix->nthreads : 1,
@@ -335,7 +340,7 @@ static int sweep_threads(struct site *site, const struct list_info *li,
 	char id[32], *key = id;
 	size_t i, n;
 	DIR *d;
-	int rc = 0;
+	struct stat st;
 
 	for (i = 0; i < ix->nthreads; i++)
 		ids[i] = (char *)ix->threads[i].id;
@@ -344,8 +349,11 @@ static int sweep_threads(struct site *site, const struct list_info *li,
 	buf_adds(&dir, "/thread");
 	d = opendir(dir.data);
 	while (d && (de = readdir(d)) != NULL) {
+		/* only what a thread's files are called: anything else there
+		 * (an index.html against listings) is the site's own */
 		n = strcspn(de->d_name, ".");
-		if (de->d_name[0] == '.' || n >= sizeof(id) ||
+		if (n != PERMALINK_CHARS ||
+		    strspn(de->d_name, "abcdefghijklmnopqrstuvwxyz234567") != n ||
 		    (strcmp(de->d_name + n, ".html") &&
 		     strcmp(de->d_name + n, ".atom") &&
 		     strcmp(de->d_name + n, ".mbox")))
@@ -356,18 +364,18 @@ static int sweep_threads(struct site *site, const struct list_info *li,
 			continue;
 		buf_reset(&p);
 		path_join(&p, dir.data, de->d_name);
-		if (unlink(p.data) < 0 && errno != ENOENT) {
-			log_error("archive: cannot remove \"%s\": %s", p.data,
+		if (lstat(p.data, &st) < 0 || S_ISDIR(st.st_mode))
+			continue;
+		/* a stale page left is untidy, not a failed build */
+		if (unlink(p.data) < 0 && errno != ENOENT)
+			log_warn("archive: cannot remove \"%s\": %s", p.data,
 				  strerror(errno));
-			rc = -1;
-		}
 	}
 	if (d)
 		closedir(d);
 	free(ids);
 	buf_release(&dir);
 	buf_release(&p);
-	return rc;
 }
 
 static int rebuild(struct site *site, struct tset *ts,
@@ -400,7 +408,7 @@ static int rebuild(struct site *site, struct tset *ts,
 		rc = workers_run(site, workers_count(site, ix.n), render_share,
 				 &fb);
 	if (rc == 0)
-		rc = sweep_threads(site, li, &ix);
+		sweep_threads(site, li, &ix);
 	links_release(&fb.links);
 	arch_index_release(&ix);
 	touched_release(&t);
@@ -693,8 +701,13 @@ static int bring_up_to_date(struct site *site, struct tset *ts,
 		return -1;
 	if (!built || mark_present(site, li->name))
 		return rebuild_marked(site, ts, li);
-	rc = astate_connected(site->db, li->id, &threads, &nnew);
-	if (rc == 0 && nnew > UPDATE_MAX_NEW) {
+	rc = astate_connected(site->db, li->id, &threads, UPDATE_MAX_THREADS,
+			      &nnew);
+	if (rc == 1 || (rc == 0 && nnew > UPDATE_MAX_NEW)) {
+		if (rc == 1)
+			log_info("archive: new mail of \"%s\" is linked to over "
+				 "%d threads: rebuilding the list", li->name,
+				 UPDATE_MAX_THREADS);
 		rc = rebuild_marked(site, ts, li);
 	} else if (rc == 0 && nnew > 0) {
 		rc = mark_set(site, li->name);

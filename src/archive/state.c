@@ -84,52 +84,65 @@ static int scan_id(const char *id, size_t len, void *arg)
 	return s->rc;
 }
 
-/* The threads outside T (a JSON array) that share an id with T's
- * messages: one of T's messages names theirs or an id one of theirs
- * names, or one of theirs names one of T's.  Each id once, so a big
- * thread costs its references, not their square. */
+/* The threads that share an id with the messages of T (a JSON array):
+ * one of T's messages names theirs or an id one of theirs names, or one
+ * of theirs names one of T's; T's own among them.  Each id once, so a
+ * big thread costs its references, not their square.  CROSS JOIN keeps
+ * the ids outside: without statistics SQLite would rather walk the whole
+ * list's index and probe the ids. */
 static const char linked_sql[] =
 	"WITH t(id) AS (SELECT value FROM json_each(?2)), "
 	"ms(id, message_id) AS (SELECT id, message_id FROM messages INDEXED BY "
 	"messages_thread WHERE list_id = ?1 AND thread_id IN t), "
 	"ids(x) AS (SELECT message_id FROM ms UNION SELECT r.msgid FROM "
-	"ms JOIN arch_refs r INDEXED BY arch_refs_message ON r.message = ms.id) "
-	"SELECT m.thread_id FROM ids JOIN messages m INDEXED BY messages_msgid "
-	"ON m.list_id = ?1 AND m.message_id = ids.x WHERE m.thread_id NOT IN t "
-	"UNION SELECT m.thread_id FROM ids JOIN arch_refs r ON r.list_id = ?1 "
-	"AND r.msgid = ids.x JOIN messages m ON m.id = r.message WHERE "
-	"m.thread_id NOT IN t";
+	"ms CROSS JOIN arch_refs r INDEXED BY arch_refs_message ON "
+	"r.message = ms.id) "
+	"SELECT m.thread_id FROM ids CROSS JOIN messages m INDEXED BY "
+	"messages_msgid ON m.list_id = ?1 AND m.message_id = ids.x WHERE "
+	"m.thread_id IS NOT NULL UNION SELECT m.thread_id FROM ids CROSS JOIN "
+	"arch_refs r ON r.list_id = ?1 AND r.msgid = ids.x CROSS JOIN "
+	"messages m ON m.id = r.message WHERE m.thread_id IS NOT NULL";
 
 /* Threads are finer than the parts of the reference graph they come
  * from: a message whose In-Reply-To disagrees with its References sits
  * in one thread while naming another's messages, and a new message can
  * join the two.  Threading only the threads the new messages touch would
  * then leave out messages a full threading puts beside them, so the set
- * grows until no thread outside it shares an id with it.  SQLITE_DONE or
- * an error code. */
-static int close_over(sqlite3 *db, long long list_id, struct strset *threads)
+ * grows until no thread outside it shares an id with it, each round
+ * looking only from the threads the last one added.  It stops once more
+ * than max threads were added (the caller rebuilds instead).
+ * SQLITE_DONE or an error code. */
+static int close_over(sqlite3 *db, long long list_id, struct strset *threads,
+		      size_t max)
 {
 	sqlite3_stmt *st = db_prepare(db, linked_sql);
 	struct buf json = BUF_INIT;
-	size_t i, before;
-	int rc = SQLITE_ERROR;
+	size_t i, from = 0, to;
+	int rc = st ? SQLITE_DONE : SQLITE_ERROR;
 
-	while (st) {
+	max += threads->n;
+	while (st && rc == SQLITE_DONE && from < threads->n &&
+	       threads->n <= max) {
+		to = threads->n;
 		buf_reset(&json);
 		buf_addc(&json, '[');
-		for (i = 0; i < threads->n; i++)
-			buf_printf(&json, "%s\"%s\"", i ? "," : "", threads->s[i]);
+		for (i = from; i < to; i++)
+			buf_printf(&json, "%s\"%s\"", i > from ? "," : "",
+				   threads->s[i]);
 		buf_addc(&json, ']');
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, list_id);
-		if (db_bind_text(st, 2, json.data) != SQLITE_OK)
+		if (db_bind_text(st, 2, json.data) != SQLITE_OK) {
+			rc = SQLITE_ERROR;
 			break;
-		before = threads->n;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-				strset_add(threads, db_col_text(st, 0));
-		if (rc != SQLITE_DONE || threads->n == before)
-			break;
+		}
+		/* strset_add searches linearly: the set stays small */
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+		       threads->n <= max)
+			strset_add(threads, db_col_text(st, 0));
+		if (rc == SQLITE_ROW)
+			rc = SQLITE_DONE;
+		from = to;
 	}
 	sqlite3_finalize(st);
 	buf_release(&json);
@@ -137,7 +150,7 @@ static int close_over(sqlite3 *db, long long list_id, struct strset *threads)
 }
 
 int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
-		     long long *nnew)
+		     size_t max, long long *nnew)
 {
 	sqlite3_stmt *news = db_prepare(db, "SELECT message_id, in_reply_to, "
 		"refs FROM messages WHERE list_id = ? AND thread_id IS NULL");
@@ -150,6 +163,7 @@ int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
 		"r.list_id = ? AND r.msgid = ? AND +m.thread_id IS NOT NULL");
 	struct scan s = { by_id, by_ref, list_id, threads, 0 };
 	int rc = SQLITE_ERROR;
+	size_t before;
 
 	*nnew = 0;
 	if (news && by_id && by_ref) {
@@ -164,13 +178,14 @@ int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
 	sqlite3_finalize(news);
 	sqlite3_finalize(by_id);
 	sqlite3_finalize(by_ref);
+	before = threads->n;
 	if (rc == SQLITE_DONE && s.rc == 0 && threads->n)
-		rc = close_over(db, list_id, threads);
+		rc = close_over(db, list_id, threads, max);
 	if (rc != SQLITE_DONE || s.rc < 0) {
 		log_error("archive: cannot find threads: %s", sqlite3_errmsg(db));
 		return -1;
 	}
-	return 0;
+	return threads->n - before > max;
 }
 
 static const char neighbours_sql[] = "SELECT (SELECT b.thread_id FROM "

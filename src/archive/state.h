@@ -29,10 +29,11 @@ void strset_release(struct strset *set);
 /* The threads the list's unthreaded (new) messages connect to: those of
  * messages they refer to, that refer to them, or that refer to an id they
  * refer to, and then the threads connected in the same way to those,
- * until none is added.  Also counts the new messages.  0 or -1
- * (logged). */
+ * until none is added.  Also counts the new messages.  0, -1 (logged),
+ * or 1 when the second step added more than max threads and stopped
+ * (the set is then incomplete: rebuild instead). */
 int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
-		     long long *nnew);
+		     size_t max, long long *nnew);
 
 /* Records the threads of ix in one transaction: thread ids of messages,
  * the thread summaries (replacing those named in old, or all the list's

@@ -898,8 +898,54 @@ def test_update_joins_threads_that_only_references_link(tmp_path):
     threads, lp = archive_threads(a.archive / "network")
     m7 = [ids for href, ids in threads if "m7@x.org" in ids]
     assert len(m7) == 1 and "m5@x.org" in m7[0], threads
-    stale = a.archive / "network" / "thread" / ("a" * 16)
+    tdir = a.archive / "network" / "thread"
+    stale = tdir / ("a" * 16)
     for ext in (".html", ".atom", ".mbox"):
         stale.with_suffix(ext).write_text("old")
+    # what is not named like a thread's file is the site's own
+    (tdir / "index.html").write_text("no listing")
+    (tdir / ("b" * 16 + ".html")).mkdir()
     a.ok("archive", "network")
-    assert tree_snapshot(a.archive) == sc
+    sa = tree_snapshot(a.archive)
+    assert sa.pop("network/thread/index.html") == b"no listing"
+    assert sa == sc
+    assert (tdir / ("b" * 16 + ".html")).is_dir()
+
+
+@pytest.mark.parametrize("links", [30, 520])
+def test_threads_chained_by_references(tmp_path, links):
+    """Threads whose replies name the next thread's root in References
+    while In-Reply-To names their own: each thread is linked to the next.
+    A reply in the first has the update find all of them (past 500, it
+    rebuilds instead, and says so) and write what a rebuild writes."""
+    t0 = calendar.timegm((2024, 1, 1, 0, 0, 0))
+    msgs = []
+    for i in range(links):
+        msgs.append((t0 + 120 * i, make_message(
+            subject="Topic %d" % i, msgid="<r%d@x.org>" % i,
+            date=email.utils.formatdate(t0 + 120 * i))))
+        msgs.append((t0 + 120 * i + 60, make_message(
+            subject="Re: Topic %d" % i, msgid="<c%d@x.org>" % i,
+            date=email.utils.formatdate(t0 + 120 * i + 60),
+            headers=[("In-Reply-To", "<r%d@x.org>" % i),
+                     ("References", "<r%d@x.org>" % (i + 1))])))
+    reply = [(t0 + 120 * links, make_message(
+        subject="Re: Topic 0", msgid="<late@x.org>",
+        date=email.utils.formatdate(t0 + 120 * links),
+        headers=[("In-Reply-To", "<c0@x.org>"),
+                 ("References", "<r0@x.org> <c0@x.org>")]))]
+    a = new_site(tmp_path, "a")
+    import_all(a, msgs, tmp_path, tag="a")
+    assert len(list((a.archive / "network" / "thread").glob("*.html"))) \
+        == links
+    (tmp_path / "reply.mbox").write_bytes(mbox_text(reply))
+    rc, out, err = a.confer("import", "mbox", "network",
+                            str(tmp_path / "reply.mbox"))
+    assert rc == 0, err
+    assert ("linked to over 500 threads" in err) == (links > 500), err
+    c = new_site(tmp_path, "c")
+    import_all(c, msgs + reply, tmp_path, tag="c")
+    c.ok("archive", "network")
+    sa, sc = tree_snapshot(a.archive), tree_snapshot(c.archive)
+    assert sorted(sa) == sorted(sc)
+    assert [k for k in sa if sa[k] != sc[k]] == []
