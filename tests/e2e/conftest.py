@@ -7,7 +7,8 @@ UndefinedBehaviorSanitizer or LeakSanitizer report.
 Environment:
   CONFER_BIN        the binary (default: <repo>/confer)
   CONFER_SANITIZED  1 when the binary is built with ASan/UBSan
-  CONFER_CORPUS     the shared mail corpus (default: <repo>/../shared/corpus)
+  CONFER_CORPUS     the shared mail corpus (default: <repo>/../shared/corpus,
+                    else /work/shared/corpus)
 
 Fixtures:
   smtpd   a running tests/tools/smtpd.py SmtpServer on 127.0.0.1
@@ -31,8 +32,12 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CONFER_BIN = os.environ.get("CONFER_BIN") or str(REPO / "confer")
 SANITIZED = os.environ.get("CONFER_SANITIZED") == "1"
-CORPUS = pathlib.Path(os.environ.get("CONFER_CORPUS")
-                      or REPO.parent / "shared" / "corpus")
+# as the unit tests find it: a clone elsewhere on a work machine still
+# runs the corpus tests
+CORPUS = pathlib.Path(os.environ.get("CONFER_CORPUS") or next(
+    (p for p in (REPO.parent / "shared" / "corpus",
+                 pathlib.Path("/work/shared/corpus")) if p.is_dir()),
+    REPO.parent / "shared" / "corpus"))
 DOMAIN = "lists.test"
 BASE_URL = "http://archive.lists.test/arc/"
 
