@@ -28,7 +28,6 @@ import collections
 import email.parser
 import email.policy
 import functools
-import os
 import pathlib
 import re
 import subprocess
@@ -36,9 +35,9 @@ import tempfile
 
 import pytest
 
+from conftest import CORPUS
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CORPUS = pathlib.Path(os.environ.get("CONFER_CORPUS",
-                                     ROOT.parent / "shared" / "corpus"))
 TOOL = ROOT / "build" / "tools" / "listcopy-dump"
 TAG = "[corpus]"
 LIST_ID = "Corpus test list <corpus.example.org>"
