@@ -322,11 +322,6 @@ static int render_share(struct site *site, struct workers *w, void *arg)
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* A rebuild also removes the files of threads that are no more (an
  * update that went wrong, a build stopped half-way): the list's thread/
  * folder then holds what a new site would. */
@@ -337,14 +332,14 @@ static void sweep_threads(struct site *site, const struct list_info *li,
 	char **ids = xreallocarray(NULL, ix->nthreads ? ix->nthreads : 1,
 				   sizeof(*ids));
 	struct dirent *de;
-	char id[32], *key = id;
+	char name[32], id[32], *key = id;
 	size_t i, n;
 	DIR *d;
 	struct stat st;
 
 	for (i = 0; i < ix->nthreads; i++)
 		ids[i] = (char *)ix->threads[i].id;
-	qsort(ids, ix->nthreads, sizeof(*ids), cmp_str);
+	qsort(ids, ix->nthreads, sizeof(*ids), strptr_cmp);
 	path_join(&dir, site->archive_dir, li->name);
 	buf_adds(&dir, "/thread");
 	d = opendir(dir.data);
@@ -352,15 +347,14 @@ static void sweep_threads(struct site *site, const struct list_info *li,
 		/* only what a thread's files are called: anything else there
 		 * (an index.html against listings) is the site's own */
 		n = strcspn(de->d_name, ".");
-		if (n != PERMALINK_CHARS ||
-		    strspn(de->d_name, "abcdefghijklmnopqrstuvwxyz234567") != n ||
-		    (strcmp(de->d_name + n, ".html") &&
-		     strcmp(de->d_name + n, ".atom") &&
-		     strcmp(de->d_name + n, ".mbox")))
+		if (n >= sizeof(name) || (strcmp(de->d_name + n, ".html") &&
+					  strcmp(de->d_name + n, ".atom") &&
+					  strcmp(de->d_name + n, ".mbox")))
 			continue;
-		memcpy(id, de->d_name, n);
-		id[n] = '\0';
-		if (bsearch(&key, ids, ix->nthreads, sizeof(*ids), cmp_str))
+		memcpy(name, de->d_name, n);
+		name[n] = '\0';
+		if (!permalink_parse(name, id) ||
+		    bsearch(&key, ids, ix->nthreads, sizeof(*ids), strptr_cmp))
 			continue;
 		buf_reset(&p);
 		path_join(&p, dir.data, de->d_name);

@@ -114,14 +114,16 @@ static void msg_row(struct arender *r, sqlite3_stmt *st, struct tctx *e,
 	buf_release(&s);
 }
 
-/* Threads with messages in [a, b), latest activity first; as in index.h,
- * a message's time is its Date: but never later than its receipt. */
+/* A message's time for ordering and activity, as arch_msg.when (index.h):
+ * its Date: but never later than its receipt. */
+#define MSG_WHEN "min(coalesce(m.date, m.received), m.received)"
+
+/* Threads with messages in [a, b), latest activity first. */
 static void period_threads(struct arender *r, struct tctx *c, time_t a,
 			   time_t b, const char *root)
 {
 	sqlite3_stmt *st = prepare(r, "SELECT m.thread_id, t.subject, "
-		"count(*), min(min(coalesce(m.date, m.received), m.received)), "
-		"max(min(coalesce(m.date, m.received), m.received)) "
+		"count(*), min(" MSG_WHEN "), max(" MSG_WHEN ") "
 		"FROM messages m INDEXED BY "
 		"messages_received JOIN "
 		"arch_threads t ON t.list_id = m.list_id AND t.thread_id = "
@@ -488,8 +490,9 @@ void ar_list_page(struct arender *r)
 
 void ar_list_feed(struct arender *r)
 {
-	sqlite3_stmt *st = prepare(r, "SELECT " ROW_COLS ", m.received FROM "
-		"messages m WHERE m.list_id = ?1 AND m.removed = 0 ORDER BY "
+	sqlite3_stmt *st = prepare(r, "SELECT " ROW_COLS ", m.received, "
+		MSG_WHEN " FROM messages m WHERE m.list_id = ?1 AND "
+		"m.removed = 0 ORDER BY "
 		"m.received DESC, m.permalink LIMIT ?2");
 	struct tctx *c;
 	struct buf d = BUF_INIT;
@@ -509,11 +512,8 @@ void ar_list_feed(struct arender *r)
 		struct tctx *e = tctx_push(c, "entries");
 		msg_row(r, st, e, "");
 		buf_reset(&d);
-		/* as in a thread's feed: no later than its receipt */
-		ar_iso_date((time_t)(sqlite3_column_int64(st, 4) <
-				     sqlite3_column_int64(st, 6) ?
-				     sqlite3_column_int64(st, 4) :
-				     sqlite3_column_int64(st, 6)), &d);
+		/* as in a thread's feed: updated when it reached the list */
+		ar_iso_date((time_t)sqlite3_column_int64(st, 7), &d);
 		tctx_set(e, "iso", d.data);
 		tctx_setf(e, "abs_url", "%s%s/msg/%s.html", r->site->base_url,
 			  r->li->name, db_col_text(st, 0));

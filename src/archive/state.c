@@ -109,20 +109,19 @@ static const char linked_sql[] =
  * join the two.  Threading only the threads the new messages touch would
  * then leave out messages a full threading puts beside them, so the set
  * grows until no thread outside it shares an id with it, each round
- * looking only from the threads the last one added.  It stops once more
- * than max threads were added (the caller rebuilds instead).
+ * looking only from the threads the last one added.  It stops once the
+ * set holds more than limit threads (the caller rebuilds instead).
  * SQLITE_DONE or an error code. */
 static int close_over(sqlite3 *db, long long list_id, struct strset *threads,
-		      size_t max)
+		      size_t limit)
 {
 	sqlite3_stmt *st = db_prepare(db, linked_sql);
 	struct buf json = BUF_INIT;
 	size_t i, from = 0, to;
 	int rc = st ? SQLITE_DONE : SQLITE_ERROR;
 
-	max += threads->n;
 	while (st && rc == SQLITE_DONE && from < threads->n &&
-	       threads->n <= max) {
+	       threads->n <= limit) {
 		to = threads->n;
 		buf_reset(&json);
 		buf_addc(&json, '[');
@@ -138,7 +137,7 @@ static int close_over(sqlite3 *db, long long list_id, struct strset *threads,
 		}
 		/* strset_add searches linearly: the set stays small */
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-		       threads->n <= max)
+		       threads->n <= limit)
 			strset_add(threads, db_col_text(st, 0));
 		if (rc == SQLITE_ROW)
 			rc = SQLITE_DONE;
@@ -163,7 +162,7 @@ int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
 		"r.list_id = ? AND r.msgid = ? AND +m.thread_id IS NOT NULL");
 	struct scan s = { by_id, by_ref, list_id, threads, 0 };
 	int rc = SQLITE_ERROR;
-	size_t before;
+	size_t limit;
 
 	*nnew = 0;
 	if (news && by_id && by_ref) {
@@ -178,14 +177,14 @@ int astate_connected(sqlite3 *db, long long list_id, struct strset *threads,
 	sqlite3_finalize(news);
 	sqlite3_finalize(by_id);
 	sqlite3_finalize(by_ref);
-	before = threads->n;
+	limit = threads->n + max;
 	if (rc == SQLITE_DONE && s.rc == 0 && threads->n)
-		rc = close_over(db, list_id, threads, max);
+		rc = close_over(db, list_id, threads, limit);
 	if (rc != SQLITE_DONE || s.rc < 0) {
 		log_error("archive: cannot find threads: %s", sqlite3_errmsg(db));
 		return -1;
 	}
-	return threads->n - before > max;
+	return threads->n > limit;
 }
 
 static const char neighbours_sql[] = "SELECT (SELECT b.thread_id FROM "

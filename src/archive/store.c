@@ -19,6 +19,11 @@
 #include "mail/content.h"
 #include "mail/header.h"
 
+/* 16 base32 characters = 80 bits: collisions between different
+ * Message-IDs in one list are not a practical concern, and a collision
+ * would still be caught by the UNIQUE constraint. */
+#define PERMALINK_CHARS 16
+
 void stored_msg_init(struct stored_msg *sm)
 {
 	memset(sm, 0, sizeof(*sm));

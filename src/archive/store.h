@@ -102,13 +102,8 @@ int store_settle_shared_ids(const struct site *site,
 void store_permalink_url(const char *base_url, const char *list,
 			 const char *permalink, struct buf *out);
 
-/* 16 base32 characters = 80 bits: collisions between different
- * Message-IDs in one list are not a practical concern, and a collision
- * would still be caught by the UNIQUE constraint. */
-#define PERMALINK_CHARS 16
-
 /* The permalink id of a Message-ID (and of its content hash when not
- * NULL): PERMALINK_CHARS lowercase base32 characters of a SHA-256. */
+ * NULL): 16 lowercase base32 characters of a SHA-256. */
 void permalink_compute(const char *msgid, const char *hash, char out[32]);
 
 /* Whether s is a permalink id, or the address of a message page or raw

@@ -359,7 +359,7 @@ struct tname {
 	enum special special;
 };
 
-enum ntype { N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED, N_PARTIAL };
+enum ntype { N_TEXT, N_VAR, N_SECTION, N_INVERTED, N_PARTIAL };
 
 /* Templates are flat arrays of nodes: a section's body is the nodes from
  * its index + 1 up to `end`, which keeps rendering a tight loop. */
@@ -702,7 +702,8 @@ static int var_add(struct parser *ps, const struct tag *tg)
 		tag_error(ps, tg, "bad tag");
 		return -1;
 	}
-	nd = node_add(ps->tpl, tg->sigil == '{' ? N_RAW : N_VAR, tg->line);
+	/* {{{x}}} is {{x}}: see emit_value */
+	nd = node_add(ps->tpl, N_VAR, tg->line);
 	nd->name = n;
 	return 0;
 }
@@ -1097,7 +1098,9 @@ static int truthy(const struct tval *v)
 	return 0;
 }
 
-/* Only strings produce text; only trusted HTML or {{{ }}} skip escaping. */
+/* Only strings produce text.  What is printed raw is decided by the code
+ * that set the value (tctx_set_html), never by the template: a site
+ * template that writes {{{subject}}} still gets the subject escaped. */
 static void emit_value(struct render *r, const struct tnode *nd,
 		       const struct frame *f)
 {
@@ -1106,10 +1109,6 @@ static void emit_value(struct render *r, const struct tnode *nd,
 
 	if (!v)
 		return;
-	/* what is printed raw is decided by the code that set the value
-	 * (tctx_set_html), never by the template: a site template that
-	 * writes {{{subject}}} still gets the subject escaped */
-	(void)nd;
 	if (v->kind == TV_HTML)
 		buf_add(r->out, v->u.str.s, v->u.str.len);
 	else if (v->kind == TV_STR)
@@ -1200,7 +1199,6 @@ static int render_range(struct render *r, struct tpl *tp, size_t from,
 			buf_add(r->out, nd->text, nd->len);
 			break;
 		case N_VAR:
-		case N_RAW:
 			emit_value(r, nd, f);
 			break;
 		case N_SECTION:

@@ -305,11 +305,10 @@ static void push_child(struct tnode *parent, struct tnode *kid)
 
 /* ---- step 1: one node per message -------------------------------------- */
 
-/* Walks the messages oldest first, so when two share a Message-ID the
- * older one owns it and replies hang below it; the later ones wait in
- * b->dups and are placed at the end (attach_dups). */
-/* Primaries first, so that a message reusing another's id, whatever its
- * date, never takes the id (and the thread it roots) away from it. */
+/* Walks the messages oldest first, primaries in a first pass, so when
+ * several share a Message-ID the primary one (else the oldest) owns it
+ * and replies hang below it, whatever the others' dates; the rest wait
+ * in b->dups and are placed at the end (attach_dups). */
 static void make_message_nodes(struct builder *b, const struct tkey *order)
 {
 	const char *id;

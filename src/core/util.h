@@ -21,6 +21,9 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Parses a whole decimal string into [min, max]; returns 0 or -1. */
 int parse_long(const char *s, long min, long max, long *out);
 
+/* qsort/bsearch comparator for an array of char *: strcmp order. */
+int strptr_cmp(const void *a, const void *b);
+
 /* ASCII-only case-insensitive helpers (mail is case-insensitive in ASCII). */
 int ascii_casecmp(const char *a, const char *b);
 int ascii_ncasecmp(const char *a, const char *b, size_t n);

@@ -254,11 +254,6 @@ int runner_process_file(struct site *site, const char *dir, const char *name)
 	return rc;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The names waiting in a folder, oldest (by name) first. */
 static size_t waiting(const char *dir, char ***names)
 {
@@ -277,7 +272,7 @@ static size_t waiting(const char *dir, char ***names)
 	}
 	closedir(d);
 	if (n)
-		qsort(*names, n, sizeof(char *), by_name);
+		qsort(*names, n, sizeof(char *), strptr_cmp);
 	return n;
 }
 

@@ -916,8 +916,11 @@ def test_update_joins_threads_that_only_references_link(tmp_path):
 def test_threads_chained_by_references(tmp_path, links):
     """Threads whose replies name the next thread's root in References
     while In-Reply-To names their own: each thread is linked to the next.
-    A reply in the first has the update find all of them (past 500, it
-    rebuilds instead, and says so) and write what a rebuild writes."""
+    A reply in the first makes the update look through the whole chain,
+    one round per link: past 500 linked threads it rebuilds instead and
+    says so (the 520 case), and either way it writes what a rebuild
+    writes.  (That the growing finds threads a new message joins is
+    test_update_joins_threads_that_only_references_link.)"""
     t0 = calendar.timegm((2024, 1, 1, 0, 0, 0))
     msgs = []
     for i in range(links):
