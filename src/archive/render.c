@@ -464,6 +464,12 @@ static void load_body(struct thread_job *j, struct tmsg *tm)
 		/* limits left parts out: say so rather than show less
 		 * without a word */
 		tctx_set_bool(c, "truncated", ct.truncated);
+		if (ct.truncated)
+			log_warn("archive: %s: message %s: part of it is "
+				 "not shown (past the MIME parser's limits, "
+				 "or unreadable); its page says so",
+				 j->r->li ? j->r->li->name : "-",
+				 m->permalink);
 		content_release(&ct);
 		raw_copy(j, m, &tm->raw);
 	}

@@ -158,26 +158,6 @@ int cmd_mod(struct site *site, int argc, char **argv)
 	return usage_of("mod", 1);
 }
 
-/* Prints a logged value for a terminal: details can hold text from mail
- * or from a command line (a removal's reason), so control characters are
- * shown as escapes rather than let move the cursor, color the screen or
- * start a line that looks like another event. */
-static void put_field(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", stdout);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\x%02x", *p);
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			printf("\\u%04x", *++p);	/* C1 controls */
-		else
-			putchar(*p);
-	}
-}
-
 int cmd_log(struct site *site, int argc, char **argv)
 {
 	sqlite3_stmt *st;
@@ -203,7 +183,7 @@ int cmd_log(struct site *site, int argc, char **argv)
 		when((time_t)sqlite3_column_int64(st, 0), w, sizeof(w));
 		printf("%s  %-24s %-12s %-18s ", w, db_col_text(st, 1),
 		       db_col_text(st, 2), db_col_text(st, 3));
-		put_field(db_col_text(st, 4));
+		put_escaped(db_col_text(st, 4), stdout);
 		putchar('\n');
 	}
 	sqlite3_finalize(st);

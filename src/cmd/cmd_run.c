@@ -77,12 +77,21 @@ int cmd_run(struct site *site, int argc, char **argv)
 
 int cmd_queue(struct site *site, int argc, char **argv)
 {
-	long n;
+	const char *days;
+	long n, ndays = 7;
+	int missing = 0;
 
 	if (wants_help(argc, argv))
 		return usage_of("queue", 0);
+	days = opt_take(&argc, argv, "--days", &missing);
+	if (missing || opt_unknown(argc, argv, "queue") ||
+	    (days && parse_long(days, 0, 36500, &ndays) < 0) ||
+	    (days && (argc != 2 || strcmp(argv[1], "failed"))))
+		return usage_of("queue", 1);
 	if (argc == 1)
-		return queue_print(site->db) < 0 ? 75 : 0;
+		return queue_print(site->db, -1) < 0 ? 75 : 0;
+	if (argc == 2 && !strcmp(argv[1], "failed"))
+		return queue_print(site->db, ndays) < 0 ? 75 : 0;
 	if (argc != 2 || strcmp(argv[1], "retry"))
 		return usage_of("queue", 1);
 	n = queue_retry_all(site->db);

@@ -53,8 +53,10 @@ static const struct command commands[] = {
 	  "when a part failed (retried next time), 78 when broken site\n"
 	  "templates stopped an archive update; deliveries waiting for a\n"
 	  "retry are not failures (`confer queue` shows them and why)" },
-	{ "queue", cmd_queue, 1, "queue [retry]",
-	  "list waiting deliveries; \"retry\" makes them all due now" },
+	{ "queue", cmd_queue, 1, "queue [retry | failed [--days N]]",
+	  "list waiting deliveries and why they wait; \"retry\" makes them\n"
+	  "all due now; \"failed\" lists those that failed for good in the\n"
+	  "last N days (default 7) with the relay's last answer" },
 	{ "archive", cmd_archive, 1,
 	  "archive [LIST] | archive remove ID --reason TEXT [--list L] "
 	  "[--purge]",

@@ -144,3 +144,19 @@ int has_control_chars(const char *s)
 			return 1;
 	return 0;
 }
+
+void put_escaped(const char *s, FILE *f)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			fprintf(f, "\\u%04x", *++p);	/* C1 controls */
+		else
+			putc(*p, f);
+	}
+}

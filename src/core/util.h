@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -37,6 +38,12 @@ int ends_with_ci(const char *s, const char *suffix);
 /* Does s hold a control character (CR, LF, NUL-free C0 or DEL)?  Names
  * and descriptions that end up in mail and pages must not. */
 int has_control_chars(const char *s);
+
+/* Prints s for a terminal: text from mail, a relay or a command line may
+ * hold control characters, shown as escapes (\n, \xHH, \uHHHH for C1)
+ * rather than let move the cursor, color the screen or start a line that
+ * looks like another record. */
+void put_escaped(const char *s, FILE *f);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

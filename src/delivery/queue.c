@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/fsutil.h"
@@ -199,24 +200,37 @@ static int record(struct site *site, const struct batch *b, size_t i,
 	long long now = (long long)clock_now();
 	const char *state = "queued";
 	long long next = now + backoff(site, b->attempts[i] + 1);
+	struct buf text = BUF_INIT;
+	int rc;
 
-	if (s->code >= 200 && s->code < 300)
+	buf_adds(&text, s->text);
+	if (s->code >= 200 && s->code < 300) {
 		state = "sent";
-	else if (s->code >= 500)
+	} else if (s->code >= 500) {
 		state = "failed";
-	else if (now - b->created[i] >= site->give_up_after)
+	} else if (now - b->created[i] >= site->give_up_after) {
+		/* the last answer was only temporary: say why it ended */
 		state = "failed";
+		buf_reset(&text);
+		buf_printf(&text, "gave up after %lld days; last answer: %s",
+			   (long long)(now - b->created[i]) / 86400,
+			   s->text);
+	}
 	if (strcmp(state, "queued") || s->code >= 400)
 		log_info("delivery: rcpt=%s state=%s code=%d text=\"%s\"",
-			 b->rcpts[i], state, s->code, s->text);
+			 b->rcpts[i], state, s->code, text.data);
 	sqlite3_reset(up);
-	db_bind_text(up, 1, state);
-	sqlite3_bind_int64(up, 2, next);
-	sqlite3_bind_int64(up, 3, now);
-	sqlite3_bind_int(up, 4, s->code);
-	db_bind_text(up, 5, s->text);
-	sqlite3_bind_int64(up, 6, b->ids[i]);
-	return sqlite3_step(up) == SQLITE_DONE ? 0 : -1;
+	if (db_bind_text(up, 1, state) != SQLITE_OK ||
+	    sqlite3_bind_int64(up, 2, next) != SQLITE_OK ||
+	    sqlite3_bind_int64(up, 3, now) != SQLITE_OK ||
+	    sqlite3_bind_int(up, 4, s->code) != SQLITE_OK ||
+	    db_bind_text(up, 5, text.data) != SQLITE_OK ||
+	    sqlite3_bind_int64(up, 6, b->ids[i]) != SQLITE_OK)
+		rc = -1;
+	else
+		rc = sqlite3_step(up) == SQLITE_DONE ? 0 : -1;
+	buf_release(&text);
+	return rc;
 }
 
 static int record_all(struct site *site, const struct batch *b,
@@ -345,27 +359,55 @@ long queue_retry_all(sqlite3 *db)
 	return n;
 }
 
-int queue_print(sqlite3 *db)
+/* One delivery, on one line: its fields come from envelopes and relay
+ * answers, so they are escaped for the terminal. */
+static void print_delivery(sqlite3_stmt *st, const char *when_label)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT rcpt, sender, attempts, "
-		"datetime(next_try, 'unixepoch'), coalesce(last_code, 0), "
-		"coalesce(last_text, ''), copy_path FROM deliveries WHERE "
-		"state = 'queued' ORDER BY next_try, id");
+	const char *copy = strrchr(db_col_text(st, 6), '/');
+
+	put_escaped(db_col_text(st, 0), stdout);
+	fputs("  from <", stdout);
+	put_escaped(db_col_text(st, 1), stdout);
+	printf(">  tries %d  %s %s  last %d ", sqlite3_column_int(st, 2),
+	       when_label, db_col_text(st, 3), sqlite3_column_int(st, 4));
+	put_escaped(db_col_text(st, 5), stdout);
+	fputs("  (", stdout);
+	put_escaped(copy ? copy + 1 : db_col_text(st, 6), stdout);
+	fputs(")\n", stdout);
+}
+
+int queue_print(sqlite3 *db, long failed_days)
+{
+	sqlite3_stmt *st;
 	long n = 0;
 
+	if (failed_days < 0)
+		st = db_prepare(db, "SELECT rcpt, sender, attempts, "
+			"datetime(next_try, 'unixepoch'), "
+			"coalesce(last_code, 0), coalesce(last_text, ''), "
+			"copy_path FROM deliveries WHERE state = 'queued' "
+			"ORDER BY next_try, id");
+	else
+		st = db_prepare(db, "SELECT rcpt, sender, attempts, "
+			"datetime(updated, 'unixepoch'), "
+			"coalesce(last_code, 0), coalesce(last_text, ''), "
+			"copy_path FROM deliveries WHERE state = 'failed' "
+			"AND updated >= ? ORDER BY updated, id");
 	if (!st)
 		return -1;
+	if (failed_days >= 0)
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)(clock_now() -
+				   (time_t)failed_days * 86400));
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *copy = strrchr(db_col_text(st, 6), '/');
-		printf("%s  from <%s>  tries %d  next %s  last %d %s  (%s)\n",
-		       db_col_text(st, 0), db_col_text(st, 1),
-		       sqlite3_column_int(st, 2), db_col_text(st, 3),
-		       sqlite3_column_int(st, 4), db_col_text(st, 5),
-		       copy ? copy + 1 : db_col_text(st, 6));
+		print_delivery(st, failed_days < 0 ? "next" : "failed");
 		n++;
 	}
 	sqlite3_finalize(st);
-	printf("%ld deliveries waiting\n", n);
+	if (failed_days < 0)
+		printf("%ld deliveries waiting\n", n);
+	else
+		printf("%ld deliveries failed in the last %ld days\n", n,
+		       failed_days);
 	return 0;
 }
 

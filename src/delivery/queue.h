@@ -31,8 +31,10 @@ long queue_run(struct site *site, volatile int *stop);
 /* Makes every queued delivery due now.  Returns how many. */
 long queue_retry_all(sqlite3 *db);
 
-/* Prints the waiting deliveries. */
-int queue_print(sqlite3 *db);
+/* Prints the waiting deliveries (failed_days < 0), or those that failed
+ * for good in the last failed_days days (the reason is the relay's last
+ * answer, or why confer gave up). */
+int queue_print(sqlite3 *db, long failed_days);
 
 /* Removes outgoing copies whose deliveries are all finished (a copy is
  * normally removed after its last batch; this catches those a crash left

@@ -703,7 +703,7 @@ void content_parse(const char *msg, size_t len, struct content *out)
 	w.lo = norm.data;
 	w.hi = norm.data + norm.len;
 	if (!etpan_safe(norm.data, norm.len)) {
-		log_warn("content: structure too deep or too large to parse");
+		/* the caller knows which message this is and says so */
 		out->truncated = 1;
 	} else if (mailmime_parse(norm.data, norm.len, &idx, &root) !=
 			   MAILIMF_NO_ERROR || !root) {

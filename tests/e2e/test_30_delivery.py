@@ -139,6 +139,19 @@ def test_permanent_failure_of_one_recipient(site):
     lines, n = site.queue_lines()
     assert n == 0, "a 5xx recipient must not wait: %s" % lines
     assert "m3@example.org" in err and "failed" in err
+    # `queue failed` shows it, with the relay's answer, for 7 days
+    out = site.ok("queue", "failed").splitlines()
+    assert out[-1] == "1 deliveries failed in the last 7 days", out
+    assert out[0].startswith("m3@example.org  from <") and " 550 " in out[0]
+    later = {"CONFER_NOW": "+%d" % (8 * 86400)}
+    assert site.ok("queue", "failed", env=later).splitlines() == [
+        "0 deliveries failed in the last 7 days"]
+    out = site.ok("queue", "failed", "--days", "10", env=later)
+    assert out.splitlines()[-1] == "1 deliveries failed in the last 10 days"
+    for bad in (["failed", "--days"], ["failed", "--days", "x"],
+                ["retry", "--days", "3"], ["--days", "3"], ["failed", "x"]):
+        rc, out, err = site.confer("queue", *bad)
+        assert rc == 64 and "usage: confer queue" in err, bad
     site.smtpd.clear_rules()
     site.ok("queue", "retry")
     site.run_once(env={"CONFER_NOW": "+86400"})
@@ -172,6 +185,11 @@ def test_give_up_after_too_long(site):
     rc, dec, err = site.run_once(env={"CONFER_NOW": "+%d" % (6 * 86400)})
     lines, n = site.queue_lines()
     assert n == 0, "still waiting after 6 days: %s" % lines
+    out = site.ok("queue", "failed", env={"CONFER_NOW": "+%d" % (6 * 86400)})
+    assert out.splitlines()[-1] == ("%d deliveries failed in the last 7 "
+                                    "days" % len(MEMBERS)), out
+    assert all("gave up after 6 days; last answer: 4.3.0 relay trouble" in l
+               for l in out.splitlines()[:-1]), out
     site.smtpd.clear_rules()
     site.run_once(env={"CONFER_NOW": "+%d" % (7 * 86400)})
     assert site.deliveries() == []

@@ -664,12 +664,20 @@ def test_mail_past_the_limits_says_so(tmp_path):
          make_message(subject="plain", msgid="<plain@x.org>"))]
     site = new_site(tmp_path, "s")
     (tmp_path / "l.mbox").write_bytes(mbox_text(msgs))
-    site.ok("import", "mbox", "network", str(tmp_path / "l.mbox"))
-    pages = {message_page(p)["message_id"]: p.read_text()
+    rc, out, err = site.confer("import", "mbox", "network",
+                               str(tmp_path / "l.mbox"))
+    assert rc == 0, err
+    files = {message_page(p)["message_id"]: p
              for p in (site.archive / "network" / "msg").glob("*.html")}
+    pages = {k: p.read_text() for k, p in files.items()}
     note = "Part of this message is not shown"
     assert note in pages["deep@x.org"] and note in pages["many@x.org"]
     assert note not in pages["plain@x.org"]
+    # the log names each message cut short, so an operator can find it
+    warned = re.findall(r"archive: network: message ([a-z2-7]{16}): part "
+                        r"of it is not shown", err)
+    assert sorted(warned) == sorted(files[k].stem
+                                    for k in ("deep@x.org", "many@x.org"))
 
 
 def test_reply_link_trims_long_references(tmp_path):
