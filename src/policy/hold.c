@@ -62,14 +62,47 @@ static int sub_state(sqlite3 *db, long long list_id, const char *address,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int nonmember_route(const struct list_rules *r, const char *from,
-			   int site_addr, struct buf *why)
+void hold_why_release(struct hold_why *w)
 {
-	if (site_addr)
-		buf_printf(why, "From: %s is an address of this site, not a "
-			   "member's", from);
-	else
-		buf_printf(why, "sender %s is not a member", from);
+	buf_release(&w->text);
+}
+
+/* Says why in the language of the list copy `li` (its language as set),
+ * from the why_* template; fills in the English text for the log. */
+static void why_text(const struct site *site, const struct list_info *li,
+		     const struct hold_why *w, struct buf *out)
+{
+	char n[24], max[24];
+	const struct mt_var v[] = { { "from", w->from }, { "n", n },
+				    { "max", max }, { NULL, NULL } };
+
+	snprintf(n, sizeof(n), "%lld", w->n);
+	snprintf(max, sizeof(max), "%lld", w->max);
+	mailtext_render(site, li, w->note, v, NULL, out);
+	buf_rtrim(out);
+}
+
+static void set_why(const struct site *site, const struct list_info *li,
+		    struct hold_why *w, const char *note, const char *from,
+		    long long n, long long max)
+{
+	struct list_info en = *li;
+
+	w->note = note;
+	w->from = from;
+	w->n = n;
+	w->max = max;
+	en.language = (char *)"en";
+	buf_reset(&w->text);
+	why_text(site, &en, w, &w->text);
+}
+
+static int nonmember_route(const struct site *site, const struct list_info *li,
+			   const struct list_rules *r, const char *from,
+			   int site_addr, struct hold_why *why)
+{
+	set_why(site, li, why, site_addr ? "why_site_address" :
+		"why_not_member", from, 0, 0);
 	if (!strcmp(r->nonmember_posts, "reject"))
 		return ROUTE_REJECT;
 	if (!strcmp(r->nonmember_posts, "discard"))
@@ -77,29 +110,30 @@ static int nonmember_route(const struct list_rules *r, const char *from,
 	return ROUTE_HOLD;
 }
 
-static int member_route(const struct list_rules *r, const struct sub_state *s,
-			struct buf *why)
+static int member_route(const struct site *site, const struct list_info *li,
+			const struct list_rules *r, const struct sub_state *s,
+			const char *from, struct hold_why *why)
 {
 	if (strcmp(s->role, "member"))
 		return ROUTE_ACCEPT;	/* moderators and owners are trusted */
 	if (r->moderated) {
-		buf_adds(why, "the list is moderated");
+		set_why(site, li, why, "why_moderated_list", from, 0, 0);
 		return ROUTE_HOLD;
 	}
 	if (s->moderated) {
-		buf_adds(why, "the member's posts are moderated");
+		set_why(site, li, why, "why_moderated_member", from, 0, 0);
 		return ROUTE_HOLD;
 	}
 	if (s->posts < r->moderate_new_members) {
-		buf_printf(why, "a new member's post (%lld of the first %ld are "
-			   "held)", s->posts + 1, r->moderate_new_members);
+		set_why(site, li, why, "why_new_member", from, s->posts + 1,
+			r->moderate_new_members);
 		return ROUTE_HOLD;
 	}
 	return ROUTE_ACCEPT;
 }
 
 int hold_route(struct site *site, const struct list_info *li,
-	       const char *from, struct buf *why)
+	       const char *from, struct hold_why *why)
 {
 	struct list_rules r;
 	struct sub_state s;
@@ -109,12 +143,13 @@ int hold_route(struct site *site, const struct list_info *li,
 		return -1;
 	m = list_access_match(site->db, li->id, "deny", from);
 	if (m != 0) {
-		buf_printf(why, "sender %s is on the deny list", from);
+		/* not held, so no note: English for the log only */
+		buf_printf(&why->text, "sender %s is on the deny list", from);
 		return m < 0 ? -1 : ROUTE_DISCARD;
 	}
 	m = site_addr ? 0 : list_access_match(site->db, li->id, "accept", from);
 	if (m != 0) {
-		buf_printf(why, "sender %s is on the accept list", from);
+		buf_printf(&why->text, "sender %s is on the accept list", from);
 		return m < 0 ? -1 : ROUTE_ACCEPT;
 	}
 	if (site_addr)
@@ -122,8 +157,8 @@ int hold_route(struct site *site, const struct list_info *li,
 	else if (sub_state(site->db, li->id, from, &s) < 0)
 		return -1;
 	if (!s.found)
-		return nonmember_route(&r, from, site_addr, why);
-	return member_route(&r, &s, why);
+		return nonmember_route(site, li, &r, from, site_addr, why);
+	return member_route(site, li, &r, &s, from, why);
 }
 
 int hold_count_post(sqlite3 *db, const struct list_info *li,
@@ -223,7 +258,8 @@ struct held_note {
 	const struct list_info *li;
 	long long id;
 	const struct spool_entry *e;
-	const char *from, *from_name, *subject, *why;
+	const char *from, *from_name, *subject;
+	const struct hold_why *why;
 	time_t expires;
 };
 
@@ -232,7 +268,8 @@ static void note_text(const struct held_note *h, const char *addr,
 		      struct buf *subj, struct buf *body)
 {
 	char when[64], size[32], id[32];
-	struct buf full = BUF_INIT, excerpt = BUF_INIT, reply_to = BUF_INIT;
+	struct buf full = BUF_INIT, excerpt = BUF_INIT, reply_to = BUF_INIT,
+		   why = BUF_INIT;
 	struct tm tm;
 
 	gmtime_r(&h->expires, &tm);
@@ -245,11 +282,15 @@ static void note_text(const struct held_note *h, const char *addr,
 		buf_adds(&full, h->from);
 	hold_excerpt(h->e->msg, h->e->msg_len, EXCERPT_LINES, &excerpt);
 	buf_printf(&reply_to, "%s@%s", addr, h->site->domain);
+	if (h->why->note)
+		why_text(h->site, h->li, h->why, &why);
+	else
+		buf_adds(&why, h->why->text.data);
 	{
 		const struct mt_var v[] = {
 			{ "id", id }, { "from", h->from },
 			{ "from_full", full.data }, { "subject", h->subject },
-			{ "why", h->why }, { "size", size },
+			{ "why", why.data }, { "size", size },
 			{ "excerpt", excerpt.data }, { "reply_to", reply_to.data },
 			{ "expires", when }, { NULL, NULL } };
 		mailtext_render(h->site, h->li, "modnote", v, subj, body);
@@ -257,6 +298,7 @@ static void note_text(const struct held_note *h, const char *addr,
 	buf_release(&full);
 	buf_release(&excerpt);
 	buf_release(&reply_to);
+	buf_release(&why);
 }
 
 static int notify_one(const char *moderator, void *arg)
@@ -326,7 +368,7 @@ static long long insert_held(sqlite3 *db, const struct held_note *h,
 	db_bind_text(st, 4, h->from);
 	db_bind_text(st, 5, h->subject);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)h->e->msg_len);
-	db_bind_text(st, 7, h->why);
+	db_bind_text(st, 7, h->why->text.data);
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)h->e->received);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)h->expires);
 	rc = sqlite3_step(st);
@@ -356,7 +398,7 @@ static int tell_sender(struct site *site, const struct list_info *li,
 
 int hold_post(struct site *site, const struct list_info *li,
 	      const struct spool_entry *e, const char *spool_name,
-	      const char *why, struct outcome *out)
+	      const struct hold_why *why, struct outcome *out)
 {
 	struct content c;
 	struct buf rel = BUF_INIT;
@@ -382,7 +424,7 @@ int hold_post(struct site *site, const struct list_info *li,
 		rc = tell_sender(site, li, e, h.id, c.subject);
 	if (rc == 0) {
 		out->what = "held";
-		buf_printf(&out->reason, "#%lld: %s", h.id, why);
+		buf_printf(&out->reason, "#%lld: %s", h.id, why->text.data);
 		db_event(site->db, "confer", li->name, "hold", out->reason.data);
 	}
 	content_release(&c);

@@ -23,19 +23,32 @@ enum post_route {
 	ROUTE_DISCARD,  /* dropped silently (deny list, nonmember_posts) */
 };
 
+/* Why a post takes its route: `text` in English, for the log and the
+ * held row; `note`, when set, names the mail template (why_*) that says
+ * the same in the list's language on the moderators' notification, with
+ * from, n and max as its placeholders. */
+struct hold_why {
+	struct buf text;
+	const char *note;
+	const char *from;
+	long long n, max;
+};
+#define HOLD_WHY_INIT { BUF_INIT, NULL, NULL, 0, 0 }
+void hold_why_release(struct hold_why *w);
+
 /* Applies the list's rules to a post from `from`, in this order: the deny
  * list, the accept list, then membership (an address of this site is
- * never a member) and the moderation flags.  Returns a route with the
- * reason appended to why, or -1 on a database error. */
+ * never a member) and the moderation flags.  Returns a route, with why
+ * filled in, or -1 on a database error. */
 int hold_route(struct site *site, const struct list_info *li,
-	       const char *from, struct buf *why);
+	       const char *from, struct hold_why *why);
 
 /* Holds a post (inside the caller's transaction): writes the original to
  * spool/held/, adds the held row, notifies each moderator and tells the
  * sender once.  0 or -1 (temporary failure). */
 int hold_post(struct site *site, const struct list_info *li,
 	      const struct spool_entry *e, const char *spool_name,
-	      const char *why, struct outcome *out);
+	      const struct hold_why *why, struct outcome *out);
 
 /* Counts an accepted post of the From: address's subscription (for
  * moderate_new_members).  0 or -1. */

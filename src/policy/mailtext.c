@@ -397,6 +397,31 @@ static const struct mt_row rows[] = {
 	  "(none given)", "(aucun motif donné)", "(no se indicó ninguno)" } },
 
 	/* ---- held posts ---- */
+	/* why a post is held: the "Reason:" line of the moderators' note
+	 * (modnote) in the list's language; English also goes to the log */
+	{ "why_site_address", {
+	  "From: {from} is an address of this site, not a member's\n",
+	  "l’adresse {from} (From:) est une adresse de ce site, pas celle "
+	  "d’un membre\n",
+	  "la dirección {from} (From:) es de este sitio, no de un miembro\n" } },
+	{ "why_not_member", {
+	  "sender {from} is not a member\n",
+	  "l’expéditeur {from} n’est pas membre\n",
+	  "el remitente {from} no es miembro\n" } },
+	{ "why_moderated_list", {
+	  "the list is moderated\n",
+	  "la liste est modérée\n",
+	  "la lista está moderada\n" } },
+	{ "why_moderated_member", {
+	  "the member's posts are moderated\n",
+	  "les messages de ce membre sont modérés\n",
+	  "los mensajes de este miembro están moderados\n" } },
+	{ "why_new_member", {
+	  "a new member's post ({n} of the first {max} are held)\n",
+	  "message d’un nouveau membre (le n° {n} ; ses {max} premiers "
+	  "messages sont retenus)\n",
+	  "mensaje de un miembro nuevo (el n.º {n}; sus {max} primeros "
+	  "mensajes quedan retenidos)\n" } },
 	{ "held", {
 	  "Subject: Message to {list} awaits a moderator\n\n"
 	  "Your message to {list}@{domain} with the subject\n\"{subject}\"\n"

@@ -317,7 +317,7 @@ static int route(struct site *site, const struct list_info *li,
 		 const struct spool_entry *e, const char *spool_name,
 		 const char *from, struct outcome *out)
 {
-	struct buf why = BUF_INIT;
+	struct hold_why why = HOLD_WHY_INIT;
 	int r = hold_route(site, li, from, &why), rc = 0;
 
 	if (r < 0)
@@ -325,12 +325,12 @@ static int route(struct site *site, const struct list_info *li,
 	else if (r == ROUTE_ACCEPT)
 		rc = post_accept(site, li, e, out);
 	else if (r == ROUTE_HOLD)
-		rc = hold_post(site, li, e, spool_name, why.data, out);
+		rc = hold_post(site, li, e, spool_name, &why, out);
 	else if (r == ROUTE_REJECT)
 		rc = refuse_nonmember(site, li, e, from, out);
 	else
-		set_outcome(out, "discarded", why.data);
-	buf_release(&why);
+		set_outcome(out, "discarded", why.text.data);
+	hold_why_release(&why);
 	return rc;
 }
 

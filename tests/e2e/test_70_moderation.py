@@ -543,6 +543,35 @@ def test_spanish_list_rejection(msite):
     assert any("Rechazado" in text_of(raw) for env, raw in to(msite, MOD))
 
 
+@pytest.mark.parametrize("lang,nonmember,newmember", [
+    ("en", "Reason:  sender %s is not a member" % POSTER,
+     "Reason:  a new member's post (1 of the first 2 are held)"),
+    ("fr", "Motif :       l\u2019exp\u00e9diteur %s n\u2019est pas membre"
+     % POSTER, "Motif :       message d\u2019un nouveau membre (le n\u00b0 1 "
+     "; ses 2 premiers messages sont retenus)"),
+    ("es", "Motivo:    el remitente %s no es miembro" % POSTER,
+     "Motivo:    mensaje de un miembro nuevo (el n.\u00ba 1; sus 2 "
+     "primeros mensajes quedan retenidos)")])
+def test_reason_line_in_the_list_language(msite, lang, nonmember, newmember):
+    """The moderators' note gives the reason in the list's language; the
+    held row and the log keep it in English for the operator."""
+    msite.ok("list", "set", "network", "language", lang)
+    hold_one(msite)
+    env, note = notifications(msite, MOD)[-1]
+    # text_of joins the lines with single spaces
+    norm = lambda t: " ".join(t.split())
+    assert norm(nonmember) + " " in text_of(note), text_of(note)
+    assert "sender %s is not a member" % POSTER in msite.ok("mod", "show", "1")
+    msite.ok("list", "set", "network", "moderate_new_members", "2")
+    msite.post(make_message(frm="alice@example.org", subject="hi"),
+               sender="alice@example.org")
+    rc, dec, err = msite.run_once()
+    assert outcomes(dec) == ["held"], err
+    env, note = notifications(msite, MOD)[-1]
+    assert norm(newmember) + " " in text_of(note), text_of(note)
+    assert "a new member's post (1 of the first 2 are held)" in err
+
+
 def test_list_language_must_be_known(msite):
     rc, out, err = msite.confer("list", "set", "network", "language", "de")
     assert rc == 65 and "en|fr|es" in err
