@@ -393,6 +393,27 @@ static const struct mt_row rows[] = {
 	  "Subject: Suscripción a {list} rechazada\n\n"
 	  "Los propietarios de la lista {list} de {domain} han rechazado\n"
 	  "su suscripción.\n\nSu motivo: {reason}\n" } },
+	{ "sub_expired", {
+	  "Subject: Your request to join {list} has expired\n\n"
+	  "Your request to join the {list} list at {domain} with the\n"
+	  "address {address} waited {days} days for the list owners and\n"
+	  "has expired without a decision.\n\n"
+	  "You may ask again by sending the word \"subscribe\" to\n"
+	  "{list}-request@{domain}, or write to the owners.\n\n" OWNERS_EN,
+	  "Subject: Votre demande d’abonnement à {list} a expiré\n\n"
+	  "Votre demande d’abonnement à la liste {list} de {domain} avec\n"
+	  "l’adresse {address} a attendu {days} jours les propriétaires de\n"
+	  "la liste et a expiré sans décision.\n\n"
+	  "Vous pouvez la renouveler en envoyant le mot « subscribe » à\n"
+	  "{list}-request@{domain}, ou écrire aux propriétaires.\n\n"
+	  OWNERS_FR,
+	  "Subject: Su solicitud de suscripción a {list} ha caducado\n\n"
+	  "Su solicitud de suscripción a la lista {list} de {domain} con la\n"
+	  "dirección {address} esperó {days} días a los propietarios de la\n"
+	  "lista y ha caducado sin una decisión.\n\n"
+	  "Puede volver a pedirla enviando la palabra «subscribe» a\n"
+	  "{list}-request@{domain}, o escribir a los propietarios.\n\n"
+	  OWNERS_ES } },
 	{ "none_given", {
 	  "(none given)", "(aucun motif donné)", "(no se indicó ninguno)" } },
 

@@ -833,19 +833,84 @@ int request_approval_mail(struct site *site, const struct list_info *li,
 	return rc < 0 ? -1 : 0;
 }
 
+/* A subscription that waited hold_days for the owners: the person who
+ * confirmed it is told it expired (they did their part), inside one
+ * transaction with the state change. */
+static int expire_approval(struct site *site, long long id, long long list_id)
+{
+	struct request_row rq;
+	struct list_info li;
+	char days[24];
+	int rc;
+
+	if (db_begin(site->db) < 0)
+		return -1;
+	/* read again under the lock: an owner may have decided meanwhile */
+	rc = request_load(site->db, id, &rq);
+	if (rc != 0 || strcmp(rq.state, "approving")) {
+		db_rollback(site->db);
+		return rc < 0 ? -1 : 0;
+	}
+	rc = list_lookup_id(site->db, list_id, &li);
+	if (rc != 0) {
+		db_rollback(site->db);
+		return -1;
+	}
+	snprintf(days, sizeof(days), "%ld", site->hold_days);
+	{
+		const struct mt_var v[] = { { "address", rq.address },
+					    { "days", days }, { NULL, NULL } };
+		rc = request_set(site->db, id, "expired", NULL);
+		if (rc == 0)
+			rc = token_retire(site->db, "approve", id);
+		if (rc == 0)
+			rc = send_text(site, &li, "owner", 0, rq.address,
+				       "sub_expired", v);
+	}
+	if (rc == 0)
+		db_event(site->db, "confer", li.name, "subscribe-expired",
+			 rq.address);
+	list_info_release(&li);
+	if (rc < 0 || db_commit(site->db) < 0) {
+		db_rollback(site->db);
+		return -1;
+	}
+	return 0;
+}
+
 int request_tick(struct site *site)
 {
-	sqlite3_stmt *st = db_prepare(site->db, "UPDATE requests SET state = "
-		"'expired' WHERE (state = 'confirming' AND created <= ?1) OR "
-		"(state = 'approving' AND created <= ?2)");
+	sqlite3_stmt *st = db_prepare(site->db, "SELECT id, list_id FROM "
+		"requests WHERE state = 'approving' AND created <= ?");
 	time_t now = clock_now();
-	int rc;
+	long long (*due)[2] = NULL;
+	size_t n = 0, i;
+	int rc = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - site->confirm_days *
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - site->hold_days *
 						  86400));
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)(now - site->hold_days *
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		due = xreallocarray(due, n + 1, sizeof(*due));
+		due[n][0] = sqlite3_column_int64(st, 0);
+		due[n][1] = sqlite3_column_int64(st, 1);
+		n++;
+	}
+	sqlite3_finalize(st);
+	rc = rc == SQLITE_DONE ? 0 : -1;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = expire_approval(site, due[i][0], due[i][1]);
+	free(due);
+	if (rc < 0)
+		return -1;
+	/* an address that never confirmed hears nothing more: it may not
+	 * even have asked */
+	st = db_prepare(site->db, "UPDATE requests SET state = 'expired' "
+		"WHERE state = 'confirming' AND created <= ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - site->confirm_days *
 						  86400));
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);

@@ -84,6 +84,38 @@ def test_owner_rejects_subscription(rsite):
                for env, raw in to(rsite, NEWBIE))
 
 
+@pytest.mark.parametrize("lang,subject", [
+    ("en", "Your request to join network has expired"),
+    ("fr", "Votre demande d\u2019abonnement \u00e0 network a expir\u00e9")])
+def test_subscription_owners_never_decided_expires_and_says_so(rsite, lang,
+                                                              subject):
+    """A confirmed subscription that waits hold_days (14) for the owners
+    expires; the person who confirmed it is told once, in the list's
+    language, and the owner's approval address no longer works."""
+    rsite.ok("list", "set", "network", "language", lang)
+    request(rsite, "subscribe\n")
+    addr, raw = confirmation(rsite)
+    reply_fixture(rsite, "gmail_alternative.eml", NEWBIE, addr)
+    (env, note), = notifications(rsite, OWNER)
+    before = len(to(rsite, NEWBIE))
+    rc, dec, err = rsite.run_once(env={"CONFER_NOW": "+%d" % (13 * 86400)})
+    assert len(to(rsite, NEWBIE)) == before, "expired a day early"
+    for k in (15, 16):
+        rc, dec, err = rsite.run_once(env={"CONFER_NOW": "+%d" % (k * 86400)})
+        assert rc == 0, err
+    told = to(rsite, NEWBIE)[before:]
+    assert len(told) == 1, "told %d times" % len(told)
+    assert parse(told[0][1])["Subject"] == subject
+    assert NEWBIE in text_of(told[0][1]) and "14" in text_of(told[0][1])
+    assert "subscribe-expired" in rsite.ok("log", "network")
+    # the owner's late approval changes nothing
+    rsite.post(from_fixture("outlook_html_only.eml", OWNER, token_address(note),
+                            "", subject="confirm"),
+               token_address(note), sender=OWNER)
+    rc, dec, err = rsite.run_once(env={"CONFER_NOW": "+%d" % (16 * 86400)})
+    assert NEWBIE not in members(rsite)
+
+
 def test_open_list_subscribe_and_unsubscribe(rsite):
     rsite.ok("list", "set", "network", "subscription_policy", "open")
     request(rsite, "", subject="subscribe")
