@@ -118,6 +118,14 @@ static void msg_row(struct arender *r, sqlite3_stmt *st, struct tctx *e,
  * its Date: but never later than its receipt. */
 #define MSG_WHEN "min(coalesce(m.date, m.received), m.received)"
 
+/* The order messages reached the list: by time of receipt, which has
+ * whole seconds, then (for messages of the same second, as an mbox whose
+ * From lines carry one date) by Date:, then by permalink.  The same order
+ * as by_received (render.c) and month_position. */
+#define ARRIVAL "m.received, coalesce(m.date, m.received), m.permalink"
+#define ARRIVAL_DESC "m.received DESC, coalesce(m.date, m.received) DESC, " \
+	"m.permalink DESC"
+
 /* Threads with messages in [a, b), latest activity first. */
 static void period_threads(struct arender *r, struct tctx *c, time_t a,
 			   time_t b, const char *root)
@@ -221,7 +229,7 @@ void ar_day_page(struct arender *r, const char *day)
 	st = prepare(r, "SELECT " ROW_COLS " FROM messages m INDEXED BY "
 		     "messages_received WHERE m.list_id = ?1 AND m.received >= "
 		     "?2 AND m.received < ?3 AND m.removed = 0 ORDER BY "
-		     "m.received, m.permalink");
+		     ARRIVAL);
 	if (!st)
 		return;
 	c = tctx_new();
@@ -266,9 +274,10 @@ void ar_month_mbox(struct arender *r, const char *month)
 
 	if (month_range(month, &a, &b) < 0)
 		return;
-	st = prepare(r, "SELECT path, from_addr, received FROM messages "
-		     "INDEXED BY messages_received WHERE list_id = ?1 AND received >= ?2 AND received < ?3 "
-		     "AND removed = 0 ORDER BY received, permalink");
+	st = prepare(r, "SELECT m.path, m.from_addr, m.received FROM messages "
+		     "m INDEXED BY messages_received WHERE m.list_id = ?1 AND "
+		     "m.received >= ?2 AND m.received < ?3 AND m.removed = 0 "
+		     "ORDER BY " ARRIVAL);
 	if (!st)
 		return;
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)a);
@@ -335,7 +344,7 @@ void ar_author_page(struct arender *r, const char *addr)
 {
 	sqlite3_stmt *st = prepare(r, "SELECT " ROW_COLS " FROM messages m "
 		"INDEXED BY arch_messages_author WHERE m.list_id = ?1 AND m.from_addr = ?2 AND m.removed = 0 "
-		"ORDER BY m.received DESC, m.permalink LIMIT ?3");
+		"ORDER BY " ARRIVAL_DESC " LIMIT ?3");
 	struct tctx *c;
 	struct buf rel = BUF_INIT;
 	char key[32];
@@ -374,7 +383,7 @@ void ar_author_month_page(struct arender *r, const char *addr,
 	sqlite3_stmt *st = prepare(r, "SELECT " ROW_COLS " FROM messages m "
 		"INDEXED BY arch_messages_author WHERE m.list_id = ?1 AND m.from_addr "
 		"= ?2 AND m.removed = 0 AND m.received >= ?3 AND m.received < ?4"
-		" ORDER BY m.received DESC, m.permalink");
+		" ORDER BY " ARRIVAL_DESC);
 	struct tctx *c;
 	struct buf rel = BUF_INIT, dir = BUF_INIT;
 	char key[32];
@@ -492,8 +501,7 @@ void ar_list_feed(struct arender *r)
 {
 	sqlite3_stmt *st = prepare(r, "SELECT " ROW_COLS ", m.received, "
 		MSG_WHEN " FROM messages m WHERE m.list_id = ?1 AND "
-		"m.removed = 0 ORDER BY "
-		"m.received DESC, m.permalink LIMIT ?2");
+		"m.removed = 0 ORDER BY " ARRIVAL_DESC " LIMIT ?2");
 	struct tctx *c;
 	struct buf d = BUF_INIT;
 	int rc, n = 0;
@@ -668,9 +676,9 @@ static int month_position(struct arender *r, const struct arch_msg *m,
 			  long long *total)
 {
 	sqlite3_stmt *st = prepare(r, "SELECT count(*) FILTER (WHERE "
-		"(received, permalink) < (?4, ?5)), count(*) FROM messages "
-		"INDEXED BY messages_received WHERE list_id = ?1 AND received "
-		">= ?2 AND received < ?3 AND removed = 0");
+		"(" ARRIVAL ") < (?4, ?5, ?6)), count(*) FROM messages m "
+		"INDEXED BY messages_received WHERE m.list_id = ?1 AND "
+		"m.received >= ?2 AND m.received < ?3 AND m.removed = 0");
 	int rc = -1;
 
 	if (!st)
@@ -678,7 +686,8 @@ static int month_position(struct arender *r, const struct arch_msg *m,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)a);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)b);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)m->received);
-	db_bind_text(st, 5, m->permalink);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)m->date);
+	db_bind_text(st, 6, m->permalink);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*before = sqlite3_column_int64(st, 0);
 		*total = sqlite3_column_int64(st, 1);

@@ -694,8 +694,11 @@ static int by_received(const void *a, const void *b, void *arg)
 	const struct arch_msg *ms = arg;
 	const struct tmsg *x = a, *y = b;
 
+	/* as ARRIVAL in pages.c: receipt, then Date:, then permalink */
 	if (ms[x->msg].received != ms[y->msg].received)
 		return ms[x->msg].received < ms[y->msg].received ? -1 : 1;
+	if (ms[x->msg].date != ms[y->msg].date)
+		return ms[x->msg].date < ms[y->msg].date ? -1 : 1;
 	return strcmp(ms[x->msg].permalink, ms[y->msg].permalink);
 }
 

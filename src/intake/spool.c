@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/clock.h"
 #include "core/fsutil.h"
 #include "core/util.h"
 #include "intake/spool.h"
@@ -227,6 +228,7 @@ time_t mbox_from_date(const char *line, size_t len)
 	static const char *months = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	char copy[256], mon[4];
 	struct tm tm;
+	time_t t;
 	int day, h, m, s, year;
 	const char *p, *hit;
 	size_t k;
@@ -262,7 +264,14 @@ time_t mbox_from_date(const char *line, size_t len)
 		tm.tm_hour = h;
 		tm.tm_min = m;
 		tm.tm_sec = s;
-		return timegm(&tm);
+		t = timegm(&tm);
+		/* timegm makes 30 February into 1 March: a day the month
+		 * does not have is as unusable as a month-less line; and no
+		 * message reached a list after now */
+		if (t == (time_t)-1 || tm.tm_mday != day ||
+		    tm.tm_mon != (int)k || t > clock_now())
+			return -1;
+		return t;
 	}
 	return -1;
 }

@@ -67,8 +67,9 @@ int mail_canonicalize(const char *in, size_t len, struct buf *out,
 int mail_has_header(const char *msg, size_t len, const char **why);
 
 /* Parses the date of an mbox "From sender DATE" line (asctime form).
- * Returns -1 when it cannot, or when the date is before 1970 or after
- * 9999 (the caller then uses the time of import). */
+ * Returns -1 when it cannot, or when the date cannot be when a list
+ * received the message: before 1970, later than now, or a day its month
+ * does not have (the caller then uses the time of import). */
 time_t mbox_from_date(const char *line, size_t len);
 
 #endif

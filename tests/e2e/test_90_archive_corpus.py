@@ -460,13 +460,16 @@ def test_killed_import_leaves_no_helper_and_can_be_run_again(tmp_path):
 
 
 def test_impossible_from_line_dates_file_under_import_time(tmp_path):
-    """An mbox From line dated before 1970 or after 9999 cannot be when the
-    list received the message: it is filed under the time of the import,
+    """An mbox From line dated before 1970, after 9999, after the import
+    or on a day its month does not have cannot be when the list received
+    the message: it is filed under the time of the import,
     the archive is built whole, and the Date: field (shown) may still be
     old."""
     site = new_site(tmp_path, "dates")
     lines = ["Mon Jan  1 00:00:00 10000", "Tue Jan  1 00:00:00 1901",
-             "Wed Dec 31 23:59:59 1969", "Mon Jan  1 00:00:00 -001"]
+             "Wed Dec 31 23:59:59 1969", "Mon Jan  1 00:00:00 -001",
+             "Tue Jan  1 00:00:00 2999", "Fri Feb 30 10:00:00 2024",
+             "Sun May 17 12:00:01 2026"]
     data = b""
     for k, when in enumerate(lines):
         msg = make_message(subject="odd date %d" % k,
@@ -483,7 +486,7 @@ def test_impossible_from_line_dates_file_under_import_time(tmp_path):
     assert not (ldir / ".incomplete").exists()
     assert list_page(ldir / "index.html")["months"] == ["2026-05.html"]
     seen = listed_messages(ldir)
-    assert len(seen) == 4 and set(seen.values()) == {1}
+    assert len(seen) == 7 and set(seen.values()) == {1}
     db = sqlite3.connect(site.dir / "confer.db")
     assert {r for (r,) in db.execute("SELECT received FROM messages")} == \
         {now}

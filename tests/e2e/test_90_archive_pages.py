@@ -960,3 +960,47 @@ def test_threads_chained_by_references(tmp_path, links):
     sa, sc = tree_snapshot(a.archive), tree_snapshot(c.archive)
     assert sorted(sa) == sorted(sc)
     assert [k for k in sa if sa[k] != sc[k]] == []
+
+
+def test_same_second_arrivals_keep_their_date_order(tmp_path):
+    """An mbox whose From lines all carry one second (as some exporters
+    write them) still files its messages in the order of their Date:
+    fields, whatever order the import reads them in, and whether they come
+    in one import or one by one (each an update): day page, month and
+    thread mboxes and the list feed agree."""
+    when = calendar.timegm((2024, 5, 6, 10, 0, 0))
+    msgs, refs = [], []
+    for k in range(6):
+        headers = []
+        if refs:
+            headers = [("In-Reply-To", refs[-1]),
+                       ("References", " ".join(refs))]
+        mid = "<step%d@example.org>" % k
+        raw = make_message(frm="Poster <p@example.org>",
+                           subject="step %d" % k, msgid=mid,
+                           body="Step %d.\n" % k, headers=headers,
+                           date=email.utils.formatdate(when - 60 + k))
+        refs.append(mid)
+        msgs.append((when, raw))
+    want = ["step %d" % k for k in range(6)]
+    snaps = []
+    mix = [msgs[i] for i in (3, 0, 5, 1, 4, 2)]
+    for tag, order, one in (("fwd", msgs, False),
+                            ("rev", list(reversed(msgs)), False),
+                            ("mix", mix, False), ("upd", mix, True)):
+        site = new_site(tmp_path, tag)
+        import_all(site, order, tmp_path, one_by_one=one, tag=tag)
+        ldir = site.archive / "network"
+        days = day_pages(ldir / "2024-05.html")
+        assert len(days) == 1
+        ol = parse_page(days[0]).find("ol", "messages")
+        assert [li.find("a").text() for li in ol.find_all("li")] == want
+        month = mailbox.mbox(str(ldir / "2024-05.mbox"))
+        assert [m["Subject"] for m in month] == want
+        (tm,) = (ldir / "thread").glob("*.mbox")
+        assert [m["Subject"] for m in mailbox.mbox(str(tm))] == want
+        feed = ET.parse(ldir / "feed.atom").getroot()
+        assert [e.find(ATOM + "title").text
+                for e in feed.findall(ATOM + "entry")] == want[::-1]
+        snaps.append(tree_snapshot(site.archive))
+    assert snaps[0] == snaps[1] == snaps[2] == snaps[3]

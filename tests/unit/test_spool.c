@@ -166,11 +166,21 @@ static void mbox_dates(void **state)
 		"From x Mon Jan  1 00:00:00 0000",
 		"From x Mon Jan 32 00:00:00 2020",
 		"From x Mon Jan  1 25:00:00 2020",
+		"From x Sat Feb 30 12:00:00 2019",   /* a day February lacks */
+		"From x Thu Feb 29 12:00:00 2019",
+		"From x Sat Jan  1 00:00:00 2100",   /* later than now */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(mbox_from_date(bad[i], strlen(bad[i])), -1);
-	l = "From x Fri Dec 31 23:59:59 9999";
-	assert_int_equal(mbox_from_date(l, strlen(l)), 253402300799LL);
+	l = "From x Thu Feb 29 12:00:00 2024";
+	assert_int_equal(mbox_from_date(l, strlen(l)), 1709208000);
+	/* the latest date there can be is now */
+	setenv("CONFER_NOW", "32503680000", 1);
+	l = "From x Tue Dec 31 23:59:59 2999";
+	assert_int_equal(mbox_from_date(l, strlen(l)), 32503679999LL);
+	l = "From x Wed Jan  1 00:00:01 3000";
+	assert_int_equal(mbox_from_date(l, strlen(l)), -1);
+	unsetenv("CONFER_NOW");
 }
 
 static void stream_to(const char *path, const char *a, const char *b,
