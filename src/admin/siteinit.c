@@ -64,7 +64,7 @@ static const char config_text[] =
 "  subject_tag = true;      # add [LIST] to subjects\n"
 "  max_size = 10485760;     # larger posts get a reply saying so\n"
 "  footer = \"\";            # text added to each post; empty for none\n"
-"  language = \"en\";\n"
+"  language = \"en\";         # en, fr or es; also the archive home page's\n"
 "};\n"
 "\n"
 "# Held posts and requests by mail.  Per-list rules (moderated,\n"

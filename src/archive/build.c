@@ -658,6 +658,11 @@ static int mark_set(struct site *site, const char *list)
 	return rc;
 }
 
+int archive_mark_stale(struct site *site, const char *list)
+{
+	return mark_set(site, list);
+}
+
 static void mark_clear(struct site *site, const char *list)
 {
 	struct buf p = BUF_INIT;

@@ -23,6 +23,12 @@ int archive_build_list(struct site *site, const char *list);
  * (logged). */
 int archive_rebuild_list(struct site *site, const char *list);
 
+/* Marks the archive of one list as to be built again in full, by the
+ * next build of it (archive_build_list, the runner's archive_catch_up):
+ * for a change, such as the list's language, that every page shows.
+ * 0 or -1 (logged). */
+int archive_mark_stale(struct site *site, const char *list);
+
 /* Rebuilds every list and the network home page.  0, -1 or
  * ARCHIVE_BAD_TEMPLATES. */
 int archive_build_all(struct site *site);

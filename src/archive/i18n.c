@@ -99,6 +99,11 @@ static const struct i18n_row rows[] = {
 	{ "related", { "Possibly related", "Peut-être lié",
 		       "Posiblemente relacionado" } },
 	{ "authors", { "Author", "Auteur", "Autor" } },
+	/* after a label: French puts a no-break space before the colon */
+	{ "colon", { ":", "\u00a0:", ":" } },
+	{ "no_subject", { "(no subject)", "(sans objet)", "(sin asunto)" } },
+	{ "removed_subject", { "(removed)", "(retiré)", "(eliminado)" } },
+	{ "unknown_author", { "unknown", "inconnu", "desconocido" } },
 };
 
 static int lang_index(const char *lang)

@@ -286,6 +286,6 @@ void subject_clean(const char *subject, const char *list, int strip_replies,
 	buf_adds(out, s);
 	buf_rtrim(out);
 	if (!out->len)
-		buf_adds(out, "(no subject)");
+		buf_adds(out, SUBJECT_NONE);
 	buf_release(&tag);
 }

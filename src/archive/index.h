@@ -62,8 +62,15 @@ int arch_index_load_threads(sqlite3 *db, long long list_id,
 			    char **thread_ids, size_t n,
 			    struct arch_index *ix);
 
+/* The archive's own subjects for a message without one and for a removed
+ * thread root: kept in its state (arch_threads) in this form, whatever
+ * the list's language, and shown in it (ar_subject_shown). */
+#define SUBJECT_NONE "(no subject)"
+#define SUBJECT_REMOVED "(removed)"
+
 /* The subject without the list tag "[list]" (and, when strip_replies,
- * without reply prefixes such as Re: and AW:), for display. */
+ * without reply prefixes such as Re: and AW:), for display; SUBJECT_NONE
+ * when nothing is left. */
 void subject_clean(const char *subject, const char *list, int strip_replies,
 		   struct buf *out);
 

@@ -38,7 +38,7 @@ static int cmp_subject(const void *a, const void *b)
 
 static int relates(const char *subject)
 {
-	return strcmp(subject, "(no subject)") && strcmp(subject, "(removed)");
+	return strcmp(subject, SUBJECT_NONE) && strcmp(subject, SUBJECT_REMOVED);
 }
 
 void links_compute(const struct arch_index *ix, const char *list,

@@ -99,10 +99,11 @@ static void msg_row(struct arender *r, sqlite3_stmt *st, struct tctx *e,
 {
 	struct buf s = BUF_INIT;
 	char key[32];
-	char *who = ar_author(r->site, db_col_text(st, 2), db_col_text(st, 3));
+	char *who = ar_author(r->site, r->lang, db_col_text(st, 2),
+			      db_col_text(st, 3));
 
 	subject_clean(db_col_text(st, 1), r->li->name, 0, &s);
-	tctx_set(e, "subject", s.data);
+	tctx_set(e, "subject", ar_subject_shown(r, s.data));
 	tctx_set(e, "author", who);
 	ar_author_key(db_col_text(st, 3), key);
 	tctx_setf(e, "author_url", "%sauthor/%s.html", root, key);
@@ -146,7 +147,7 @@ static void period_threads(struct arender *r, struct tctx *c, time_t a,
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)b);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct tctx *e = tctx_push(c, "threads");
-		tctx_set(e, "subject", db_col_text(st, 1));
+		tctx_set(e, "subject", ar_subject_shown(r, db_col_text(st, 1)));
 		tctx_setf(e, "url", "%sthread/%s.html", root, db_col_text(st, 0));
 		ar_set_count(r, e, "count", sqlite3_column_int64(st, 2));
 		set_date(e, "first", (time_t)sqlite3_column_int64(st, 3));
@@ -358,7 +359,8 @@ void ar_author_page(struct arender *r, const char *addr)
 	ar_common(r, c, "../../");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n++ == 0) {
-			char *who = ar_author(r->site, db_col_text(st, 2), addr);
+			char *who = ar_author(r->site, r->lang,
+					      db_col_text(st, 2), addr);
 			tctx_set(c, "author", who);
 			tctx_setf(c, "title", "%s – %s", who, r->li->name);
 			free(who);
@@ -406,7 +408,8 @@ void ar_author_month_page(struct arender *r, const char *addr,
 	tctx_setf(c, "author_url", "../%s.html", key);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n++ == 0) {
-			char *who = ar_author(r->site, db_col_text(st, 2), addr);
+			char *who = ar_author(r->site, r->lang,
+					      db_col_text(st, 2), addr);
 			tctx_set(c, "author", who);
 			tctx_setf(c, "title", "%s – %s – %s", who, month,
 				  r->li->name);
@@ -446,7 +449,7 @@ static void front_threads(struct arender *r, struct tctx *c)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct tctx *e = tctx_push(c, "threads");
 		long long n = sqlite3_column_int64(st, 2);
-		tctx_set(e, "subject", db_col_text(st, 1));
+		tctx_set(e, "subject", ar_subject_shown(r, db_col_text(st, 1)));
 		tctx_setf(e, "url", "thread/%s.html", db_col_text(st, 0));
 		ar_set_count(r, e, "replies", n > 0 ? n - 1 : 0);
 		tctx_set(e, "participants", db_col_text(st, 5));

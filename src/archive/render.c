@@ -243,7 +243,8 @@ void ar_unlink_last(struct arender *r, const char *rel)
 	buf_release(&dir);
 }
 
-char *ar_author(const struct site *site, const char *name, const char *addr)
+char *ar_author(const struct site *site, const char *lang, const char *name,
+		const char *addr)
 {
 	const char *at;
 
@@ -252,8 +253,20 @@ char *ar_author(const struct site *site, const char *name, const char *addr)
 	if (site->show_addresses && addr[0])
 		return xstrdup(addr);
 	at = strchr(addr, '@');
-	return at ? xstrndup(addr, (size_t)(at - addr)) :
-		    xstrdup(addr[0] ? addr : "unknown");
+	if (at)
+		return xstrndup(addr, (size_t)(at - addr));
+	if (addr[0])
+		return xstrdup(addr);
+	return lang ? xstrdup(i18n_get(lang, "unknown_author")) : NULL;
+}
+
+const char *ar_subject_shown(const struct arender *r, const char *subject)
+{
+	if (!strcmp(subject, SUBJECT_NONE))
+		return i18n_get(r->lang, "no_subject");
+	if (!strcmp(subject, SUBJECT_REMOVED))
+		return i18n_get(r->lang, "removed_subject");
+	return subject;
 }
 
 void ar_set_count(const struct arender *r, struct tctx *c, const char *name,
@@ -341,8 +354,8 @@ static void msg_summary(struct thread_job *j, struct tctx *c, int i,
 	}
 	tctx_set_bool(c, "removed", 0);
 	subject_clean(m->subject, j->r->li->name, 0, &s);
-	tctx_set(c, "subject", s.data);
-	who = ar_author(j->r->site, m->from_name, m->from_addr);
+	tctx_set(c, "subject", ar_subject_shown(j->r, s.data));
+	who = ar_author(j->r->site, j->r->lang, m->from_name, m->from_addr);
 	tctx_set(c, "author", who);
 	free(who);
 	ar_author_key(m->from_addr, key);
@@ -372,7 +385,8 @@ static void raw_copy(struct thread_job *j, const struct arch_msg *m,
 
 /* A forwarded message's sender, shown as the archive shows authors: the
  * address only where the site allows it. */
-static char *fwd_author(const struct site *site, const struct content_part *p)
+static char *fwd_author(const struct site *site, const char *lang,
+			const struct content_part *p)
 {
 	struct buf b = BUF_INIT;
 
@@ -380,7 +394,8 @@ static char *fwd_author(const struct site *site, const struct content_part *p)
 		return xstrdup("");
 	if (!site->show_addresses || !p->msg_from_name[0] ||
 	    !p->msg_from_addr[0])
-		return ar_author(site, p->msg_from_name, p->msg_from_addr);
+		return ar_author(site, lang, p->msg_from_name,
+				 p->msg_from_addr);
 	buf_printf(&b, "%s <%s>", p->msg_from_name, p->msg_from_addr);
 	return buf_detach(&b, NULL);
 }
@@ -427,7 +442,7 @@ static void part_ctx(struct thread_job *j, struct tmsg *tm,
 	} else if (p->kind == PART_ATTACHMENT) {
 		attachment(j, m, p, ++*natt, pc);
 	} else if (p->kind == PART_MESSAGE) {
-		char *who = fwd_author(j->r->site, p);
+		char *who = fwd_author(j->r->site, j->r->lang, p);
 
 		tctx_set_bool(pc, "forward", 1);
 		tctx_set(pc, "fwd_from", who);
@@ -534,10 +549,13 @@ static void tree_node(struct tree_ctx *t, struct thread_node *n)
 	} else {
 		const struct arch_msg *m = &ix->msgs[n->msg];
 		struct buf s = BUF_INIT;
-		char *who = ar_author(t->j->r->site, m->from_name, m->from_addr);
+		char *who = ar_author(t->j->r->site, t->j->r->lang,
+				      m->from_name, m->from_addr);
+		const char *shown;
 		subject_clean(m->subject, t->j->r->li->name, 0, &s);
+		shown = ar_subject_shown(t->j->r, s.data);
 		buf_printf(t->html, "<a href=\"%s%s\">", t->prefix, m->permalink);
-		html_escape(s.data, s.len, t->html);
+		html_escape(shown, strlen(shown), t->html);
 		buf_adds(t->html, "</a> <span class=\"who\">");
 		html_escape(who, strlen(who), t->html);
 		buf_adds(t->html, "</span> <time datetime=\"");
@@ -620,7 +638,7 @@ static void reply_url(struct thread_job *j, const struct arch_msg *m,
 	subject_clean(m->subject, NULL, 1, &s);
 	buf_printf(out, "mailto:%s@%s?subject=", j->r->li->name,
 		   j->r->site->domain);
-	buf_printf(&v, "Re: %s", s.data);
+	buf_printf(&v, "Re: %s", ar_subject_shown(j->r, s.data));
 	percent_encode(v.data, out);
 	buf_reset(&v);
 	buf_printf(&v, "<%s>", m->message_id);
@@ -661,7 +679,8 @@ static void message_page(struct thread_job *j, struct tmsg *tm)
 		tctx_set(c, "reply_url", s.data);
 		buf_reset(&s);
 		subject_clean(m->subject, j->r->li->name, 0, &s);
-		tctx_setf(c, "title", "%s – %s", s.data, j->r->li->name);
+		tctx_setf(c, "title", "%s – %s", ar_subject_shown(j->r, s.data),
+			  j->r->li->name);
 	}
 	if (n->parent && n->parent->msg >= 0)
 		msg_summary(j, tctx_map(c, "parent"), n->parent->msg, "../");
@@ -921,8 +940,8 @@ void ar_thread(struct arender *r, const struct arch_index *ix, size_t ti,
 	for (i = 0; i < j.n; i++)
 		if (!want || want[j.m[i].msg])
 			message_page(&j, &j.m[i]);
-	thread_page(&j, subject.data);
-	thread_feed(&j, subject.data);
+	thread_page(&j, ar_subject_shown(r, subject.data));
+	thread_feed(&j, ar_subject_shown(r, subject.data));
 	thread_mbox(&j);
 	for (i = 0; i < j.n; i++) {
 		buf_release(&j.m[i].raw);

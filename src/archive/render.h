@@ -69,8 +69,13 @@ void ar_unlink(struct arender *r, const char *rel);
 void ar_unlink_last(struct arender *r, const char *rel);
 
 /* The author as pages show it: the name; the address only when the site
- * allows it, else its local part.  Returns a string to free. */
-char *ar_author(const struct site *site, const char *name, const char *addr);
+ * allows it, else its local part; with neither, "unknown" in lang, or
+ * NULL when lang is NULL.  Returns a string to free. */
+char *ar_author(const struct site *site, const char *lang, const char *name,
+		const char *addr);
+/* A subject as pages show it: the archive's own (SUBJECT_NONE,
+ * SUBJECT_REMOVED) in the page's language, any other as it is. */
+const char *ar_subject_shown(const struct arender *r, const char *subject);
 /* Sets the count `name` and, when the page's language puts a word after
  * it in the singular, the boolean `name_one` (English and Spanish: 1;
  * French: 0 and 1), so that a template says "1 message", "2 messages". */

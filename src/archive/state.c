@@ -247,9 +247,9 @@ static void participant(struct thread_node *n, void *arg)
 	m = &s->ix->msgs[n->msg];
 	if (m->removed)
 		return;
-	a = ar_author(s->site, m->from_name, m->from_addr);
-	/* a name already listed is not repeated */
-	if (!strstr(s->who.data, a)) {
+	a = ar_author(s->site, NULL, m->from_name, m->from_addr);
+	/* a name already listed is not repeated; nobody is not listed */
+	if (a && !strstr(s->who.data, a)) {
 		buf_printf(&s->who, "%s%s", s->who.len ? ", " : "", a);
 		s->nwho++;
 	}
@@ -324,7 +324,7 @@ void astate_subject(const struct arch_index *ix, const struct arch_thread *t,
 		    const char *list, struct buf *out)
 {
 	if (ix->msgs[t->first_msg].removed)
-		buf_adds(out, "(removed)");
+		buf_adds(out, SUBJECT_REMOVED);
 	else
 		subject_clean(ix->msgs[t->first_msg].subject, list, 1, out);
 }
@@ -350,22 +350,22 @@ int astate_old_subject(sqlite3 *db, long long list_id, const char *id,
 }
 
 /* Threads of the same subject, by start: the RELATED_MAX before (newest
- * first) and after (oldest first) (first, id); "(no subject)" and
- * "(removed)" relate nothing. */
+ * first) and after (oldest first) (first, id); SUBJECT_NONE and
+ * SUBJECT_REMOVED relate nothing. */
 static const char *related_sql[2] = {
 		"SELECT b.thread_id, b.subject, b.first FROM arch_threads a "
 		"JOIN arch_threads b INDEXED BY arch_threads_subject ON b.list_id "
 		"= a.list_id AND b.subject = "
 		"a.subject AND (b.first, b.thread_id) < (a.first, a.thread_id) "
 		"WHERE a.list_id = ?1 AND a.thread_id = ?2 AND a.subject NOT IN "
-		"('(no subject)', '(removed)') ORDER BY b.first DESC, "
+		"('" SUBJECT_NONE "', '" SUBJECT_REMOVED "') ORDER BY b.first DESC, "
 		"b.thread_id DESC LIMIT ?3",
 		"SELECT b.thread_id, b.subject, b.first FROM arch_threads a "
 		"JOIN arch_threads b INDEXED BY arch_threads_subject ON b.list_id "
 		"= a.list_id AND b.subject = "
 		"a.subject AND (b.first, b.thread_id) > (a.first, a.thread_id) "
 		"WHERE a.list_id = ?1 AND a.thread_id = ?2 AND a.subject NOT IN "
-		"('(no subject)', '(removed)') ORDER BY b.first, b.thread_id "
+		"('" SUBJECT_NONE "', '" SUBJECT_REMOVED "') ORDER BY b.first, b.thread_id "
 		"LIMIT ?3" };
 
 static int related_with(sqlite3_stmt *const st[2], long long list_id,

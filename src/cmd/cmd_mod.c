@@ -202,6 +202,27 @@ static int find_list(struct site *site, const char *name,
 	return rc;
 }
 
+/* Every page of a list's archive speaks its language: the archive is
+ * rebuilt now, and marked first so that a rebuild that fails or is cut
+ * short is done again by the next build. */
+static int archive_relabel(struct site *site, const char *list)
+{
+	int rc = archive_mark_stale(site, list);
+
+	if (rc == 0)
+		rc = archive_rebuild_list(site, list);
+	if (rc == 0) {
+		printf("%s: archive rebuilt in the new language\n", list);
+		return 0;
+	}
+	fprintf(stderr, "confer list set: the archive of %s is not rebuilt in "
+		"the new language yet; `confer archive %s` or the runner's next "
+		"pass builds it again%s\n", list, list,
+		rc == ARCHIVE_BAD_TEMPLATES ? ", once the templates are fixed" :
+		"");
+	return rc == ARCHIVE_BAD_TEMPLATES ? 78 : 75;
+}
+
 static int list_set(struct site *site, const struct list_info *li,
 		    const char *key, const char *value)
 {
@@ -217,6 +238,8 @@ static int list_set(struct site *site, const struct list_info *li,
 	db_event(site->db, "admin", li->name, "list-set", detail.data);
 	printf("%s: %s = %s\n", li->name, key, value);
 	buf_release(&detail);
+	if (!strcmp(key, "language") && strcmp(li->language, value))
+		return archive_relabel(site, li->name);
 	return 0;
 }
 

@@ -24,6 +24,9 @@ static const struct command commands[] = {
 	  "  moderate_new_members N        hold a member's first N posts\n"
 	  "  subscription_policy open|confirm_then_approve|closed\n"
 	  "  notify_owners on|off          tell owners of joins and leaves\n"
+	  "  language en|fr|es             of the archive and of confer's mail\n"
+	  "                                about the list (the archive is\n"
+	  "                                rebuilt at once)\n"
 	  "accept and deny lists take an address or a whole @domain; the\n"
 	  "deny list is checked first, then the accept list, then membership" },
 	{ "member", cmd_member, 1,

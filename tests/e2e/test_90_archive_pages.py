@@ -424,6 +424,88 @@ def test_list_language(tmp_path, lang, word):
     assert word in txt
 
 
+def test_language_change_rebuilds_every_page(tmp_path):
+    """`list set L language X` on a list with an archive rebuilds it: every
+    page is then what a list in X from the start has."""
+    msgs = forum_messages()
+    a = new_site(tmp_path, "a")
+    import_all(a, msgs, tmp_path, tag="a")
+    out = a.ok("list", "set", "network", "language", "es")
+    assert "archive rebuilt" in out
+    for p in sorted((a.archive / "network").rglob("*.html")):
+        assert strict_parse(p).get("lang") == "es", p
+    b = new_site(tmp_path, "b")
+    b.ok("list", "set", "network", "language", "es")
+    import_all(b, msgs, tmp_path, tag="b")
+    assert tree_snapshot(a.archive) == tree_snapshot(b.archive)
+    # setting the language it already has changes nothing
+    assert "rebuilt" not in a.ok("list", "set", "network", "language", "es")
+    # a rebuild cut short is done again by the next build
+    a.ok("list", "set", "network", "language", "fr")
+    (a.archive / "network" / "index.html").write_text("stale")
+    (a.archive / "network" / ".incomplete").write_text("")
+    a.ok("run", "--once")
+    assert strict_parse(a.archive / "network" / "index.html").get(
+        "lang") == "fr"
+
+
+@pytest.mark.parametrize("lang,words", [
+    ("fr", ("(sans objet)", "inconnu")),
+    ("es", ("(sin asunto)", "desconocido"))])
+def test_archive_words_in_the_list_language(tmp_path, lang, words):
+    """What the archive itself says for a message without a subject, a
+    thread all removed and a sender without a name or an address is in the
+    list's language on every page."""
+    site = new_site(tmp_path, "w")
+    site.ok("list", "set", "network", "language", lang)
+    base = calendar.timegm((2024, 2, 1, 9, 0, 0))
+    specs = [("<a1@example.org>", None, None, []),
+             ("<a2@example.org>", "Bob <bob@example.org>", "Re: x",
+              [("In-Reply-To", "<a1@example.org>")]),
+             ("<b1@example.org>", "Ann <ann@example.org>", "Plan", []),
+             ("<b2@example.org>", "Bob <bob@example.org>", "Re: Plan",
+              [("In-Reply-To", "<b1@example.org>")])]
+    msgs = [(base + k * 3600,
+             make_message(frm=frm, subject=subj, msgid=mid, headers=hdrs,
+                          date=date(2024, 2, 1, 9 + k)))
+            for k, (mid, frm, subj, hdrs) in enumerate(specs)]
+    import_all(site, msgs, tmp_path)
+    site.ok("archive", "remove", "b1@example.org", "--reason", "test")
+    site.ok("archive", "remove", "b2@example.org", "--reason", "test")
+    ldir = site.archive / "network"
+    text = "".join(p.read_text() for p in sorted(ldir.rglob("*"))
+                   if p.suffix in (".html", ".atom"))
+    for english in ("(no subject)", "(removed)", ">unknown<"):
+        assert english not in text
+    no_subject, unknown = words
+    assert no_subject in text and unknown in text
+
+
+def test_forward_labels_and_french_colons(tmp_path):
+    """A forwarded message shows the From, Date and Subject it has, and no
+    label for those it lacks; French pages put a no-break space before a
+    label's colon."""
+    site = new_site(tmp_path, "fwd")
+    site.ok("list", "set", "network", "language", "fr")
+    inner = ("From: Zoé <zoe@example.org>\nMessage-ID: <in@example.org>\n"
+             "\nInner text.\n")
+    raw = ("From: Ann <ann@example.org>\nTo: network@%s\nSubject: Fwd\n"
+           "Date: %s\nMessage-ID: <outer@example.org>\nMIME-Version: 1.0\n"
+           "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+           "Content-Type: text/plain\n\nSee below.\n--b\n"
+           "Content-Type: message/rfc822\n\n%s--b--\n"
+           % (DOMAIN, date(2024, 3, 1), inner)).encode()
+    import_all(site, [(calendar.timegm((2024, 3, 1, 12, 0, 0)), raw)],
+               tmp_path)
+    (page,) = (site.archive / "network" / "msg").glob("*.html")
+    strict_parse(page)
+    doc = parse_page(page)
+    fwd = doc.find("div", "fwd").find("p", "meta").text()
+    assert fwd.startswith("Message transféré\u00a0: De Zoé"), fwd
+    assert "Date" not in fwd and "Sujet" not in fwd, fwd
+    assert "Lien permanent\u00a0:" in doc.text()
+
+
 @pytest.mark.parametrize("lang,one,none,two", [
     ("en", "1 reply", "0 replies", "2 messages"),
     ("fr", "1 réponse", "0 réponse", "2 messages"),
