@@ -111,6 +111,9 @@ static void msg_row(struct arender *r, sqlite3_stmt *st, struct tctx *e,
 	tctx_setf(e, "thread_url", "%sthread/%s.html", root,
 		  db_col_text(st, 5));
 	set_date(e, "date", (time_t)sqlite3_column_int64(st, 4));
+	buf_reset(&s);
+	ar_iso_date((time_t)sqlite3_column_int64(st, 4), &s);
+	tctx_set(e, "iso", s.data);
 	free(who);
 	buf_release(&s);
 }

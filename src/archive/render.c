@@ -534,14 +534,23 @@ struct tree_ctx {
 	struct thread_job *j;
 	struct buf *html;
 	const char *prefix;     /* "#m-" on the thread page */
+	int depth;              /* of the list being written */
 };
+
+/* Levels of nested lists the tree keeps.  Browsers stop nesting
+ * elements some 500 deep (Chromium: 512) and hang the rest where they
+ * fall, so the replies below this level are listed one after another in
+ * it, in thread order, marked "deeper".  (How far a reader's screen
+ * indents is the style sheet's business: it stops much earlier.) */
+#define TREE_NEST_MAX 200
 
 static void tree_node(struct tree_ctx *t, struct thread_node *n)
 {
 	struct thread_node *ch;
 	const struct arch_index *ix = t->j->ix;
 
-	buf_adds(t->html, "<li>");
+	buf_adds(t->html, t->depth < TREE_NEST_MAX ? "<li>" :
+		 "<li class=\"deeper\">");
 	if (n->msg < 0 || ix->msgs[n->msg].removed) {
 		buf_printf(t->html, "<span class=\"missing\">%s</span>",
 			   i18n_get(t->j->r->lang, n->msg < 0 ?
@@ -566,13 +575,19 @@ static void tree_node(struct tree_ctx *t, struct thread_node *n)
 		buf_release(&s);
 		free(who);
 	}
-	if (n->child) {
+	if (n->child && t->depth < TREE_NEST_MAX) {
+		t->depth++;
 		buf_adds(t->html, "<ul>");
 		for (ch = n->child; ch; ch = ch->next)
 			tree_node(t, ch);
 		buf_adds(t->html, "</ul>");
+		t->depth--;
+		buf_adds(t->html, "</li>");
+		return;
 	}
 	buf_adds(t->html, "</li>");
+	for (ch = n->child; ch; ch = ch->next)
+		tree_node(t, ch);
 }
 
 static void percent_encode(const char *s, struct buf *out)
@@ -721,11 +736,11 @@ static int by_received(const void *a, const void *b, void *arg)
 	return strcmp(ms[x->msg].permalink, ms[y->msg].permalink);
 }
 
-/* The thread's mbox: its messages in the order they reached the list. */
-static void thread_mbox(struct thread_job *j)
+/* The thread's messages in the order they reached the list (a copy of
+ * j->m to free). */
+static struct tmsg *arrival_order(const struct thread_job *j)
 {
 	struct tmsg *order = xcalloc(j->n ? j->n : 1, sizeof(*order));
-	struct buf out = BUF_INIT, rel = BUF_INIT;
 	size_t i, k;
 
 	memcpy(order, j->m, j->n * sizeof(*order));
@@ -737,6 +752,16 @@ static void thread_mbox(struct thread_job *j)
 			order[k] = order[k - 1];
 		order[k] = v;
 	}
+	return order;
+}
+
+/* The thread's mbox: its messages in the order they reached the list. */
+static void thread_mbox(struct thread_job *j)
+{
+	struct tmsg *order = arrival_order(j);
+	struct buf out = BUF_INIT, rel = BUF_INIT;
+	size_t i;
+
 	for (i = 0; i < j->n; i++) {
 		const struct arch_msg *m = &j->ix->msgs[order[i].msg];
 		if (!m->removed && order[i].raw.len)
@@ -750,7 +775,7 @@ static void thread_mbox(struct thread_job *j)
 	buf_release(&rel);
 }
 
-static void feed_entry(struct thread_job *j, struct tmsg *tm,
+static void feed_entry(struct thread_job *j, const struct tmsg *tm,
 		       struct tctx *e)
 {
 	const struct arch_msg *m = &j->ix->msgs[tm->msg];
@@ -772,7 +797,8 @@ static void thread_feed(struct thread_job *j, const char *subject)
 	struct tctx *c = tctx_new();
 	struct buf rel = BUF_INIT, d = BUF_INIT;
 	const struct arch_thread *t = &j->ix->threads[j->ti];
-	size_t i;
+	struct tmsg *order;
+	size_t i, n = 0;
 
 	ar_common(j->r, c, "");
 	tctx_set(c, "title", subject);
@@ -782,9 +808,16 @@ static void thread_feed(struct thread_job *j, const char *subject)
 		  j->r->li->name, t->id);
 	ar_iso_date(t->last, &d);
 	tctx_set(c, "updated", d.data);
-	for (i = 0; i < j->n; i++)
-		if (!j->ix->msgs[j->m[i].msg].removed)
-			feed_entry(j, &j->m[i], tctx_push(c, "entries"));
+	/* the latest FEED_ENTRIES, newest first, as in the list's feed: a
+	 * feed reader needs what is new, and a long thread would otherwise
+	 * carry all its text in every fetch */
+	order = arrival_order(j);
+	for (i = j->n; i > 0 && n < FEED_ENTRIES; i--)
+		if (!j->ix->msgs[order[i - 1].msg].removed) {
+			feed_entry(j, &order[i - 1], tctx_push(c, "entries"));
+			n++;
+		}
+	free(order);
 	buf_printf(&rel, "thread/%s.atom", t->id);
 	ar_write(j->r, rel.data, "feed.atom", c);
 	tctx_free(c);
@@ -868,7 +901,7 @@ static void thread_page(struct thread_job *j, const char *subject)
 	const struct arch_thread *t = &j->ix->threads[j->ti];
 	struct tctx *c = tctx_new();
 	struct buf rel = BUF_INIT, tree = BUF_INIT;
-	struct tree_ctx tc = { j, &tree, "#m-" };
+	struct tree_ctx tc = { j, &tree, "#m-", 1 };
 	struct related rl = { c, 0 };
 	size_t i;
 

@@ -5,16 +5,21 @@ saved for people to look at (build/archive-screenshots/, or
 $CONFER_SCREENSHOTS).  Chromium comes from `make deps`; without it this
 test fails, it does not skip."""
 
+import calendar
+import email.utils
+import json
 import os
 import pathlib
 import shutil
 import subprocess
 import tempfile
+import time
+import xml.etree.ElementTree as ET
 
 import html5lib
 
 from archive_html import archive_threads
-from conftest import REPO
+from conftest import REPO, make_message
 from test_90_archive_pages import forum_messages, import_all, new_site
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -89,3 +94,71 @@ def test_browser_renders_archive(tmp_path):
     shoot(budget, "thread")
     shoot(msg, "message")
     shoot(site.archive / "index.html", "home")
+
+
+MEASURE = r"""
+function measure(win) {
+  var doc = win.document, links = doc.querySelectorAll("ul.tree a");
+  var out = { links: links.length, narrowest: 1e9, overflow: 0,
+              deepest: 0 };
+  for (var i = 0; i < links.length; i++) {
+    var li = links[i].closest("li"), r = li.getBoundingClientRect();
+    out.narrowest = Math.min(out.narrowest, r.width);
+    if (r.right > win.innerWidth + 1) out.overflow++;
+    var d = 0;
+    for (var e = li; e; e = e.parentElement) if (e.tagName === "UL") d++;
+    out.deepest = Math.max(out.deepest, d);
+  }
+  return out;
+}
+"""
+
+
+def test_deep_thread_stays_readable(tmp_path):
+    """A reply chain 300 deep: in Chromium at 360 px wide, every message is
+    in the thread tree, none runs past the screen, each keeps room to be
+    read, and the browser still sees the tree nested (deeper than the
+    point where the style sheet stops indenting).  The thread's feed
+    keeps to the latest messages."""
+    base = calendar.timegm((2024, 4, 1, 8, 0, 0))
+    msgs = []
+    for k in range(300):
+        hdrs = [("In-Reply-To", "<deep%d@example.org>" % (k - 1))] if k else []
+        msgs.append((base + k * 60, make_message(
+            frm="P%d <p%d@example.org>" % (k % 2, k % 2),
+            subject="Re: a long argument" if k else "A long argument",
+            msgid="<deep%d@example.org>" % k, headers=hdrs,
+            date=email.utils.formatdate(base + k * 60))))
+    site = new_site(tmp_path, "deep")
+    import_all(site, msgs, tmp_path)
+    (page,) = (site.archive / "network" / "thread").glob("*.html")
+    h = tmp_path / "measure.html"
+    h.write_text(
+        "<!DOCTYPE html><html><body style='margin:0'><pre id='result'>"
+        "pending</pre><iframe id='f' style='width:360px;height:800px;"
+        "border:0' src='%s'></iframe><script>%s\n"
+        "document.getElementById('f').onload = function () { var r;"
+        " try { r = measure(this.contentWindow); } catch (e) {"
+        " r = {error: String(e)}; }"
+        " document.getElementById('result').textContent ="
+        " JSON.stringify(r); };</script></body></html>"
+        % (page.resolve().as_uri(), MEASURE))
+    out = chromium("--allow-file-access-from-files",
+                   "--virtual-time-budget=10000", "--dump-dom", h.as_uri())
+    doc = html5lib.parse(out, namespaceHTMLElements=False)
+    pre = doc.find(".//pre[@id='result']")
+    assert pre is not None and pre.text != "pending", out[-2000:]
+    r = json.loads(pre.text)
+    assert "error" not in r, r
+    assert r["links"] == 300, r
+    assert r["overflow"] == 0, r
+    assert r["narrowest"] >= 200, r
+    assert r["deepest"] >= 100, r
+    # its feed carries the latest 30 messages, newest first
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(page.with_suffix(".atom")).getroot()
+    updated = [e.find(atom + "updated").text
+               for e in feed.findall(atom + "entry")]
+    assert len(updated) == 30 and updated == sorted(updated, reverse=True)
+    assert updated[0] == time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                       time.gmtime(base + 299 * 60))
