@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/opts.h"
 #include "core/site.h"
 #include "core/util.h"
 
@@ -69,8 +70,8 @@ int main(int argc, char **argv)
 		return 64;
 	}
 	memset(&site, 0, sizeof(site));
-	if (c->needs_site && !(argc > i + 1 && (!strcmp(argv[i + 1], "--help") ||
-						!strcmp(argv[i + 1], "-h")))) {
+	/* "confer list set --help" is answered without a site as well */
+	if (c->needs_site && !wants_help(argc - i, argv + i)) {
 		/* the MTA retries on 75: a broken configuration must not
 		 * bounce mail */
 		int fail = !strcmp(c->name, "receive") ? 75 : 78;

@@ -81,13 +81,15 @@ void tset_free(struct tset *t);
  * appending to out.  Templates are parsed once and cached (files changed
  * afterwards are not re-read; a tset is not thread-safe).  Returns 0, or
  * -1 with "FILE:LINE: message" in err (unknown template, unclosed section,
- * partial recursion deeper than 16). */
+ * partials nested deeper than 16, script or bytes that are not UTF-8 text
+ * in a template file). */
 int tset_render(struct tset *t, const char *name, struct tctx *c,
 		struct buf *out, struct buf *err);
 
 /* Loads template `name` and the partials it names, so that a broken
- * template is found before anything is rendered.  0, or -1 with
- * "FILE:LINE: message" in err. */
+ * template is found before anything is rendered: every partial it could
+ * name, in shown sections or not, so a partial that names itself fails
+ * here.  0, or -1 with "FILE:LINE: message" in err. */
 int tset_check(struct tset *t, const char *name, struct buf *err);
 
 /* Renders a template given as a string (for tests and mail bodies). */

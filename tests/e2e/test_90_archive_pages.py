@@ -648,9 +648,10 @@ def test_remove_by_address_takes_only_that_lists_copy(tmp_path):
 
 def test_site_templates_override_and_broken_ones_stop_the_build(tmp_path):
     """A file in the site's templates/ folder replaces the default of the
-    same name; a broken one (or a partial it names that does not exist)
-    stops the build before anything is written, with its file and line,
-    and exit 78 (a configuration error)."""
+    same name; a broken one (or a partial it names that does not exist,
+    or one holding script or bytes that are not UTF-8 text) stops the
+    build before anything is written, with its file and line, and exit
+    78 (a configuration error)."""
     site = new_site(tmp_path, "s")
     import_all(site, forum_messages()[:3], tmp_path)
     tdir = site.dir / "templates"
@@ -669,10 +670,22 @@ def test_site_templates_override_and_broken_ones_stop_the_build(tmp_path):
              "list.html:2"),
             ("message.html", "{{>head.html}}\n\n{{>nothere.html}}\n",
              "message.html:3"),
-            ("day.html", "{{>head.html}}\n{{/months}}\n", "day.html:2")):
+            ("day.html", "{{>head.html}}\n{{/months}}\n", "day.html:2"),
+            # what a browser would run, and what is not text
+            ("list.html", "{{>head.html}}\n<p class=x\n  onClick = 'f()'>",
+             "list.html:3"),
+            ("message.html", "{{>head.html}}\n<SCRIPT src=x.js></SCRIPT>",
+             "message.html:2"),
+            ("day.html", '{{>head.html}}\n\n<a href="JavaScript:f()">x</a>',
+             "day.html:3"),
+            ("thread.html", b"{{>head.html}}\n\xff\n", "thread.html:2"),
+            ("thread.html", b"{{>head.html}}\n\n\n\0", "thread.html:4")):
         for f in tdir.glob("*.html"):
             f.unlink()
-        (tdir / name).write_text(text)
+        if isinstance(text, bytes):
+            (tdir / name).write_bytes(text)
+        else:
+            (tdir / name).write_text(text)
         rc, out, err = site.confer("archive", "network")
         assert rc == 78, (name, err)
         lines = [ln for ln in err.splitlines() if "error" in ln]
