@@ -606,42 +606,30 @@ static void percent_encode(const char *s, struct buf *out)
  * browsers cut long mailto: addresses. */
 #define REPLY_REFS_MAX 1500
 
-/* refs (ids separated by blanks), each followed by a space, at most max
- * bytes: when they do not fit, the first id (the thread's root) and the
- * most recent ones that do, as RFC 5322 (3.6.4) suggests. */
+/* The Message-IDs of a References value as "<id> <id> ", at most max
+ * bytes: when they do not fit, the first (the thread's root) and the most
+ * recent ones that do, as RFC 5322 (3.6.4) suggests.  Only the ids: what
+ * else a mailer put there (comments, words) is not for the reply. */
 static void refs_trimmed(const char *refs, size_t max, struct buf *out)
 {
-	const char *p = refs, *first, *tail;
-	size_t flen, room;
+	char **ids = NULL;
+	size_t n = msgids_parse(refs, &ids), used, from, i;
 
-	if (strlen(refs) < max) {
-		buf_printf(out, "%s ", refs);
+	if (n == 0)
+		return;
+	used = strlen(ids[0]) + 3;
+	if (used > max) {
+		msgids_free(ids, n);
 		return;
 	}
-	p += strspn(p, " \t");
-	first = p;
-	flen = strcspn(first, " \t");
-	if (!flen || flen >= max)
-		return;
-	room = max - flen - 1;
-	/* the longest run of whole ids at the end that fits */
-	tail = refs + strlen(refs);
-	while (tail > first + flen && (size_t)(refs + strlen(refs) - tail) <
-	       room) {
-		const char *q = tail;
-		while (q > first + flen && (q[-1] == ' ' || q[-1] == '\t'))
-			q--;
-		while (q > first + flen && q[-1] != ' ' && q[-1] != '\t')
-			q--;
-		if ((size_t)(refs + strlen(refs) - q) >= room)
-			break;
-		tail = q;
-	}
-	buf_add(out, first, flen);
-	buf_addc(out, ' ');
-	tail += strspn(tail, " \t");
-	if (*tail)
-		buf_printf(out, "%s ", tail);
+	/* the longest run of ids at the end that fits beside the first */
+	for (from = n; from > 1 && used + strlen(ids[from - 1]) + 3 <= max;
+	     from--)
+		used += strlen(ids[from - 1]) + 3;
+	buf_printf(out, "<%s> ", ids[0]);
+	for (i = from; i < n; i++)
+		buf_printf(out, "<%s> ", ids[i]);
+	msgids_free(ids, n);
 }
 
 /* mailto: with Subject, In-Reply-To and References filled in (RFC 6068). */

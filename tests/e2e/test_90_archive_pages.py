@@ -777,11 +777,13 @@ def test_mail_past_the_limits_says_so(tmp_path):
 
 def test_reply_link_trims_long_references(tmp_path):
     """A reply link to a message deep in a long thread keeps the root and
-    the most recent ancestors (RFC 5322 3.6.4), not only the parent."""
+    the most recent ancestors (RFC 5322 3.6.4), not only the parent, and
+    only their ids: comments and words a mailer left there stay out."""
     import urllib.parse
     refs = ["<r%03d.%s@example.org>" % (k, "x" * 20) for k in range(300)]
+    junk = refs[:1] + ["(a comment)", "word"] + refs[1:]
     msg = make_message(subject="deep", msgid="<deep@example.org>",
-                       headers=[("References", " ".join(refs))])
+                       headers=[("References", " ".join(junk) + " tail")])
     site = new_site(tmp_path, "s")
     (tmp_path / "d.mbox").write_bytes(mbox_text(
         [(calendar.timegm((2024, 1, 1, 0, 0, 0)), msg)]))
@@ -795,6 +797,7 @@ def test_reply_link_trims_long_references(tmp_path):
     assert got[-2] == refs[-1] and 10 < len(got) < 100
     assert got[1:-1] == refs[len(refs) - (len(got) - 2):]
     assert len(q["References"][0]) <= 1600
+    assert all(r.startswith("<") and r.endswith(">") for r in got)
 
 
 def corpus_threading_messages():
