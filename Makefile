@@ -9,6 +9,18 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
 # Debian's libetpan.pc adds a dpkg linker spec that only exists with
 # libdpkg-perl; it is harmless to drop, so we filter it.
 LIBS    = $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS) 2>/dev/null)) -pthread
+# libetpan comes from its static archive when libetpan-dev has one: only
+# the parts confer calls (MIME, header fields, Maildir) are linked in,
+# instead of a shared object that loads 18 more libraries (GnuTLS, SASL,
+# Berkeley DB) into every process, about 4 ms a start -- and `receive`
+# starts once per message.  A libetpan security update then needs a
+# rebuild of confer.  `make ETPAN_SHARED=1` links the shared library.
+ETPAN_A = $(shell pkg-config --variable=libdir libetpan 2>/dev/null)/libetpan.a
+# --as-needed keeps the libraries it names for its other parts (TLS
+# for IMAP and POP3) out of the program until confer calls those parts.
+ifeq ($(ETPAN_SHARED)$(wildcard $(ETPAN_A)),$(ETPAN_A))
+LIBS    := $(ETPAN_A) -Wl,--as-needed $(filter-out -letpan,$(LIBS))
+endif
 SAN     = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRCS    = $(sort $(wildcard src/*/*.c))
