@@ -265,7 +265,7 @@ void subject_clean(const char *subject, const char *list, int strip_replies,
 {
 	struct buf tag = BUF_INIT;
 	const char *s = skip_ws(subject);
-	size_t n;
+	size_t n, start = out->len;
 
 	buf_printf(&tag, "[%s]", list ? list : "");
 	for (;;) {
@@ -285,7 +285,15 @@ void subject_clean(const char *subject, const char *list, int strip_replies,
 	}
 	buf_adds(out, s);
 	buf_rtrim(out);
-	if (!out->len)
+	if (out->len - start > SUBJECT_SHOWN_MAX) {
+		/* cut at a character's first byte */
+		n = start + SUBJECT_SHOWN_MAX;
+		while (n > start && ((unsigned char)out->data[n] & 0xc0) == 0x80)
+			n--;
+		buf_setlen(out, n);
+		buf_adds(out, "…");
+	}
+	if (out->len == start)
 		buf_adds(out, SUBJECT_NONE);
 	buf_release(&tag);
 }

@@ -69,8 +69,12 @@ int arch_index_load_threads(sqlite3 *db, long long list_id,
 #define SUBJECT_REMOVED "(removed)"
 
 /* The subject without the list tag "[list]" (and, when strip_replies,
- * without reply prefixes such as Re: and AW:), for display; SUBJECT_NONE
- * when nothing is left. */
+ * without reply prefixes such as Re: and AW:), for display, appended to
+ * out; SUBJECT_NONE when nothing is left.  A subject longer than
+ * SUBJECT_SHOWN_MAX bytes is cut there and ends with "…": it is shown in
+ * every list, title and reply link, and no mailer writes one that long
+ * (the raw message keeps it whole). */
+#define SUBJECT_SHOWN_MAX 1000
 void subject_clean(const char *subject, const char *list, int strip_replies,
 		   struct buf *out);
 

@@ -1102,3 +1102,32 @@ def test_same_second_arrivals_keep_their_date_order(tmp_path):
                 for e in feed.findall(ATOM + "entry")] == want[::-1]
         snaps.append(tree_snapshot(site.archive))
     assert snaps[0] == snaps[1] == snaps[2] == snaps[3]
+
+
+def test_very_long_subject_is_cut_on_pages(tmp_path):
+    """A 200 KB Subject (folded) is shown cut to 1,000 bytes at a character
+    boundary, ending with "…", on every page and in the reply link; the
+    raw message and the mbox keep it whole."""
+    import urllib.parse
+    words = ("ünïcödé-wörd " * 16000).strip()
+    folded = "\n ".join(words[i:i + 70] for i in range(0, len(words), 70))
+    raw = make_message(subject=folded, msgid="<long@example.org>")
+    site = new_site(tmp_path, "long")
+    import_all(site, [(calendar.timegm((2024, 6, 1, 0, 0, 0)), raw)],
+               tmp_path)
+    ldir = site.archive / "network"
+    for p in ldir.rglob("*.html"):
+        assert len(p.read_text()) < 40000, p
+        strict_parse(p)
+    (page,) = (ldir / "msg").glob("*.html")
+    h1 = parse_page(page).find("h1").text()
+    assert h1.endswith("…") and len(h1.encode()) <= 1000 + 3, len(h1)
+    href = [a.get("href") for a in strict_parse(page).iter()
+            if (a.get("href") or "").startswith("mailto:")][0]
+    subj = urllib.parse.parse_qs(urllib.parse.urlsplit(href).query)[
+        "subject"][0]
+    assert subj.startswith("Re: ünïcödé") and subj.endswith("…")
+    assert len(subj.encode()) <= 1010
+    month = mailbox.mbox(str(ldir / "2024-06.mbox"))
+    assert len(str(month[0]["Subject"])) > 200000
+    assert len(page.with_suffix(".eml").read_bytes()) > 200000
