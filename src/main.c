@@ -2,6 +2,7 @@
  * command needs it, and runs it. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd/cmd.h"
 #include "cmd/opts.h"
@@ -70,6 +71,10 @@ int main(int argc, char **argv)
 		return 64;
 	}
 	memset(&site, 0, sizeof(site));
+	/* the runner, the MTA's receive and an administrator in the site's
+	 * group all write in the site folder: what any of them makes (init
+	 * included) must be writable by the others and by nobody else */
+	umask(007);
 	/* "confer list set --help" is answered without a site as well */
 	if (c->needs_site && !wants_help(argc - i, argv + i)) {
 		/* the MTA retries on 75: a broken configuration must not

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "admin/lists.h"
@@ -25,7 +24,6 @@ int cmd_fetch(struct site *site, int argc, char **argv)
 		return usage_of("fetch", 0);
 	if (argc != 1)
 		return usage_of("fetch", 1);
-	umask(007);
 	if (site->nmaildirs == 0) {
 		fprintf(stderr, "confer fetch: no sources in %s\n",
 			site->config_path);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "admin/lists.h"
@@ -138,7 +137,6 @@ int cmd_receive(struct site *site, int argc, char **argv)
 	for (i = 0; (size_t)i < n; i++)
 		if ((rc = check_recipient(site, rcpts[i])) != 0)
 			return rc;
-	umask(007);
 	rc = read_input((size_t)site->hard_max_size, &in);
 	if (rc < 0) {
 		fprintf(stderr, "confer receive: cannot read the message: %s\n",

@@ -2,7 +2,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "archive/build.h"
@@ -54,7 +53,6 @@ int cmd_run(struct site *site, int argc, char **argv)
 	once = opt_flag(&argc, argv, "--once");
 	if (opt_unknown(argc, argv, "run") || argc != 1)
 		return usage_of("run", 1);
-	umask(007);
 	install_handlers();
 	queue_cleanup(site);
 	/* an earlier run or import may have stopped half-way */

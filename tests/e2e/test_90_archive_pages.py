@@ -1131,3 +1131,25 @@ def test_very_long_subject_is_cut_on_pages(tmp_path):
     month = mailbox.mbox(str(ldir / "2024-06.mbox"))
     assert len(str(month[0]["Subject"])) > 200000
     assert len(page.with_suffix(".eml").read_bytes()) > 200000
+
+
+def test_what_an_import_makes_is_the_groups(tmp_path):
+    """Whoever runs it and whatever their umask, what an import makes in
+    the site (store, pages, folders) is writable by the site's group, so
+    the runner can update it, and closed to others."""
+    import os
+    import stat
+    site = new_site(tmp_path, "perm")
+    old = os.umask(0o022)
+    try:
+        import_all(site, forum_messages(), tmp_path)
+    finally:
+        os.umask(old)
+    made = [p for root in (site.archive, site.dir / "store")
+            for p in [root, *root.rglob("*")]]
+    assert len(made) > 30
+    for p in made:
+        mode = stat.S_IMODE(p.lstat().st_mode)
+        assert mode & 0o007 == 0, (p, oct(mode))
+        if p.is_dir():
+            assert mode & 0o070 == 0o070, (p, oct(mode))
