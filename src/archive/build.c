@@ -849,19 +849,16 @@ struct removal {
 	const char *list, *message_id, *permalink, *reason;
 	int purge;
 	int count, rc;
+	int build_rc;               /* the updates': 0, -1 or bad templates */
 	int already;                /* matched, but removed before */
 	struct strset originals;    /* purged: store files to delete */
 };
 
 /* Marks one row removed and unthreaded (so that the next update threads
- * and renders it again, as a placeholder); a purge also forgets who sent
- * it and what it said, and drops the original. */
+ * and renders it again, as a placeholder). */
 static int remove_row(struct removal *rm, long long id)
 {
-	sqlite3_stmt *st = db_prepare(rm->site->db, rm->purge ?
-		"UPDATE messages SET removed = 1, removed_reason = ?1, "
-		"thread_id = NULL, from_name = '', from_addr = '', subject = '',"
-		" env_sender = NULL, env_rcpt = NULL, path = '' WHERE id = ?2" :
+	sqlite3_stmt *st = db_prepare(rm->site->db,
 		"UPDATE messages SET removed = 1, removed_reason = ?1, "
 		"thread_id = NULL WHERE id = ?2");
 	int rc;
@@ -873,6 +870,33 @@ static int remove_row(struct removal *rm, long long id)
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* A purge forgets who sent the message, what it said and where its
+ * original is: after the update that took it off the pages, which needs
+ * the sender to find the author pages it was on. */
+static int purge_rows(struct removal *rm, const long long *ids, size_t n)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = 0;
+
+	if (db_begin(rm->site->db) < 0)
+		return -1;
+	st = db_prepare(rm->site->db, "UPDATE messages SET from_name = '', "
+			"from_addr = '', subject = '', env_sender = NULL, "
+			"env_rcpt = NULL, path = '' WHERE id = ?1");
+	for (i = 0; st && rc == 0 && i < n; i++) {
+		sqlite3_bind_int64(st, 1, ids[i]);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (!st || rc < 0) {
+		db_rollback(rm->site->db);
+		return -1;
+	}
+	return db_commit(rm->site->db);
 }
 
 /* A query on the messages of li that the id names: "SELECT ... WHERE "
@@ -966,7 +990,6 @@ static void remove_in(const struct list_info *li, int depth, void *arg)
 			 d.data);
 		buf_release(&d);
 	}
-	free(ids);
 	if (rc == 0 && !n)
 		rc = count_removed(rm, li);
 	if (rc < 0) {
@@ -974,15 +997,28 @@ static void remove_in(const struct list_info *li, int depth, void *arg)
 			  sqlite3_errmsg(rm->site->db));
 		db_rollback(rm->site->db);
 		rm->rc = -1;
+		free(ids);
 		return;
 	}
 	if (db_commit(rm->site->db) < 0) {
 		rm->rc = -1;
+		free(ids);
 		return;
 	}
 	rm->count += (int)n;
-	if (n && archive_build_list(rm->site, li->name) < 0)
+	if (n) {
+		rc = archive_build_list(rm->site, li->name);
+		if (rc < 0 && rm->build_rc != ARCHIVE_BAD_TEMPLATES)
+			rm->build_rc = rc;
+	}
+	/* forgotten whatever the build did: a broken template must not keep
+	 * what the purge was asked to take away */
+	if (rm->purge && n && purge_rows(rm, ids, n) < 0) {
+		log_error("archive: cannot purge from %s: %s", li->name,
+			  sqlite3_errmsg(rm->site->db));
 		rm->rc = -1;
+	}
+	free(ids);
 }
 
 int archive_remove(struct site *site, const char *list, const char *id,
@@ -1019,5 +1055,7 @@ int archive_remove(struct site *site, const char *list, const char *id,
 		log_info("archive: removed %d message(s) %s%s%s%s", rm.count,
 			 rm.permalink ? "" : "<", id, rm.permalink ? "" : ">",
 			 purge ? " (purged)" : "");
-	return rm.rc < 0 ? -1 : rm.count;
+	if (rm.rc < 0)
+		return -1;
+	return rm.build_rc < 0 ? rm.build_rc : rm.count;
 }

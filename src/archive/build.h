@@ -44,9 +44,10 @@ int archive_catch_up(struct site *site);
  * place in the thread and its permalink; the removal and reason go to the
  * event log.  With purge, the row also forgets the sender, the subject and
  * the envelope, and the stored original is deleted (for a message already
- * removed too).  Returns the number of messages removed, or -1 (logged);
- * when none was, *already (if not NULL) says how many the id names that
- * were removed before. */
+ * removed too).  Returns the number of messages removed, or -1 (logged),
+ * or ARCHIVE_BAD_TEMPLATES when the removal is recorded (and a purge done)
+ * but the pages could not be updated; when none was, *already (if not
+ * NULL) says how many the id names that were removed before. */
 int archive_remove(struct site *site, const char *list, const char *id,
 		   const char *reason, int purge, int *already);
 

@@ -101,6 +101,7 @@ static const struct i18n_row rows[] = {
 	{ "authors", { "Author", "Auteur", "Autor" } },
 	/* after a label: French puts a no-break space before the colon */
 	{ "colon", { ":", "\u00a0:", ":" } },
+	{ "attachment", { "attachment", "pièce jointe", "adjunto" } },
 	{ "no_subject", { "(no subject)", "(sans objet)", "(sin asunto)" } },
 	{ "removed_subject", { "(removed)", "(retiré)", "(eliminado)" } },
 	{ "unknown_author", { "unknown", "inconnu", "desconocido" } },

@@ -182,7 +182,8 @@ void ar_month_page(struct arender *r, const char *month)
 	c = tctx_new();
 	ar_common(r, c, "../");
 	tctx_set(c, "month", month);
-	tctx_setf(c, "title", "%s: %s", r->li->name, month);
+	tctx_setf(c, "title", "%s%s %s", r->li->name,
+		  i18n_get(r->lang, "colon"), month);
 	tctx_setf(c, "mbox_url", "%s.mbox", month);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)a);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)b);
@@ -241,7 +242,8 @@ void ar_day_page(struct arender *r, const char *day)
 	tctx_set(c, "day", day);
 	tctx_setf(c, "month", "%.7s", day);
 	tctx_setf(c, "month_url", "../%.7s.html", day);
-	tctx_setf(c, "title", "%s: %s", r->li->name, day);
+	tctx_setf(c, "title", "%s%s %s", r->li->name,
+		  i18n_get(r->lang, "colon"), day);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)a);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)b);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -390,7 +390,9 @@ static char *fwd_author(const struct site *site, const char *lang,
 {
 	struct buf b = BUF_INIT;
 
-	if (!p->msg_from_name || !p->msg_from_addr)
+	/* no From: is no label, not an unknown sender */
+	if (!p->msg_from_name || !p->msg_from_addr ||
+	    (!p->msg_from_name[0] && !p->msg_from_addr[0]))
 		return xstrdup("");
 	if (!site->show_addresses || !p->msg_from_name[0] ||
 	    !p->msg_from_addr[0])
@@ -415,7 +417,8 @@ static void attachment(struct thread_job *j, const struct arch_msg *m,
 	}
 	buf_printf(&rel, "/%d.%s", n, ext);
 	ar_write_raw(j->r, rel.data, data, p->data_len);
-	tctx_set(pc, "attachment", p->filename ? p->filename : "attachment");
+	tctx_set(pc, "attachment", p->filename ? p->filename :
+		 i18n_get(j->r->lang, "attachment"));
 	tctx_set(pc, "type", p->mime_type);
 	tctx_setf(pc, "size", "%zu", p->data_len);
 	/* message and thread pages are both one folder below the list */
@@ -606,17 +609,33 @@ static void percent_encode(const char *s, struct buf *out)
  * browsers cut long mailto: addresses. */
 #define REPLY_REFS_MAX 1500
 
-/* The Message-IDs of a References value as "<id> <id> ", at most max
- * bytes: when they do not fit, the first (the thread's root) and the most
- * recent ones that do, as RFC 5322 (3.6.4) suggests.  Only the ids: what
- * else a mailer put there (comments, words) is not for the reply. */
-static void refs_trimmed(const char *refs, size_t max, struct buf *out)
+/* The parent's References for a reply to it, as "<id> <id> ", at most
+ * max bytes: its References (or, with none, its In-Reply-To, as RFC 5322
+ * 3.6.4 says) without its own id, which the caller adds; when they do not
+ * fit, the first (the thread's root) and the most recent ones that do.
+ * Only the ids: what else a mailer put there (comments, words) is not for
+ * the reply. */
+static void refs_trimmed(const struct arch_msg *m, size_t max,
+			 struct buf *out)
 {
 	char **ids = NULL;
-	size_t n = msgids_parse(refs, &ids), used, from, i;
+	size_t n = 0, used, from, i, k;
 
-	if (n == 0)
+	if (m->refs && m->refs[0])
+		n = msgids_parse(m->refs, &ids);
+	else if (m->in_reply_to)
+		n = msgids_parse(m->in_reply_to, &ids);
+	for (i = k = 0; i < n; i++) {
+		if (!strcmp(ids[i], m->message_id))
+			free(ids[i]);
+		else
+			ids[k++] = ids[i];
+	}
+	n = k;
+	if (n == 0) {
+		free(ids);
 		return;
+	}
 	used = strlen(ids[0]) + 3;
 	if (used > max) {
 		msgids_free(ids, n);
@@ -648,8 +667,7 @@ static void reply_url(struct thread_job *j, const struct arch_msg *m,
 	buf_adds(out, "&In-Reply-To=");
 	percent_encode(v.data, out);
 	buf_reset(&v);
-	if (m->refs)
-		refs_trimmed(m->refs, REPLY_REFS_MAX, &v);
+	refs_trimmed(m, REPLY_REFS_MAX, &v);
 	buf_printf(&v, "<%s>", m->message_id);
 	buf_adds(out, "&References=");
 	percent_encode(v.data, out);

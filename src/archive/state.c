@@ -232,9 +232,26 @@ struct saver {
 	sqlite3_stmt *thread, *msg, *ref, *known;
 	long long added;    /* threads that were not in arch_threads */
 	struct buf who;
+	size_t who_at[PARTICIPANTS_MAX]; /* where each name starts in who */
 	int nwho, rc;
 	int full;           /* every message's references anew */
 };
+
+/* Is this very name listed (not only a longer one holding it)? */
+static int participant_listed(const struct saver *s, const char *name)
+{
+	size_t len = strlen(name);
+	int i;
+
+	for (i = 0; i < s->nwho; i++) {
+		size_t end = i + 1 < s->nwho ? s->who_at[i + 1] - 2 :
+			     s->who.len;
+		if (end - s->who_at[i] == len &&
+		    !memcmp(s->who.data + s->who_at[i], name, len))
+			return 1;
+	}
+	return 0;
+}
 
 static void participant(struct thread_node *n, void *arg)
 {
@@ -249,9 +266,11 @@ static void participant(struct thread_node *n, void *arg)
 		return;
 	a = ar_author(s->site, NULL, m->from_name, m->from_addr);
 	/* a name already listed is not repeated; nobody is not listed */
-	if (a && !strstr(s->who.data, a)) {
-		buf_printf(&s->who, "%s%s", s->who.len ? ", " : "", a);
-		s->nwho++;
+	if (a && !participant_listed(s, a)) {
+		if (s->who.len)
+			buf_adds(&s->who, ", ");
+		s->who_at[s->nwho++] = s->who.len;
+		buf_adds(&s->who, a);
 	}
 	free(a);
 }

@@ -111,8 +111,15 @@ static int archive_remove_cmd(struct site *site, int argc, char **argv)
 	} else if (n > 0)
 		printf("removed %d message(s) %s%s\n", n, id.data,
 		       purge ? ", originals deleted" : "");
+	else if (n == ARCHIVE_BAD_TEMPLATES)
+		fprintf(stderr, "confer archive: %s is removed, but its pages "
+			"are not updated until the templates are fixed (then "
+			"`confer archive` or the runner's next pass)\n",
+			id.data);
 	buf_release(&id);
 	buf_release(&in_list);
+	if (n == ARCHIVE_BAD_TEMPLATES)
+		return 78;
 	return n < 0 ? 75 : n == 0 ? 67 : 0;
 }
 

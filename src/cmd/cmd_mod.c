@@ -8,6 +8,7 @@
 #include "admin/listset.h"
 #include "admin/lists.h"
 #include "archive/build.h"
+#include "archive/i18n.h"
 #include "cmd/cmd.h"
 #include "cmd/opts.h"
 #include "core/db.h"
@@ -207,10 +208,8 @@ static int find_list(struct site *site, const char *name,
  * short is done again by the next build. */
 static int archive_relabel(struct site *site, const char *list)
 {
-	int rc = archive_mark_stale(site, list);
+	int rc = archive_rebuild_list(site, list);
 
-	if (rc == 0)
-		rc = archive_rebuild_list(site, list);
 	if (rc == 0) {
 		printf("%s: archive rebuilt in the new language\n", list);
 		return 0;
@@ -227,8 +226,19 @@ static int list_set(struct site *site, const struct list_info *li,
 		    const char *key, const char *value)
 {
 	struct buf err = BUF_INIT, detail = BUF_INIT;
-	int rc = list_rules_set(site->db, li->id, key, value, &err);
+	int relabel = !strcmp(key, "language") && strcmp(li->language, value) &&
+		      !strcmp(i18n_lang(value), value);
+	int rc;
 
+	/* the mark goes first: once the language is saved, a rebuild that
+	 * fails or is cut short must still be owed */
+	if (relabel && archive_mark_stale(site, li->name) < 0) {
+		fprintf(stderr, "confer list set: language not changed: the "
+			"archive of %s could not be marked for a rebuild\n",
+			li->name);
+		return 73;
+	}
+	rc = list_rules_set(site->db, li->id, key, value, &err);
 	if (rc < 0) {
 		fprintf(stderr, "confer list set: %s\n", err.data);
 		buf_release(&err);
@@ -238,7 +248,7 @@ static int list_set(struct site *site, const struct list_info *li,
 	db_event(site->db, "admin", li->name, "list-set", detail.data);
 	printf("%s: %s = %s\n", li->name, key, value);
 	buf_release(&detail);
-	if (!strcmp(key, "language") && strcmp(li->language, value))
+	if (relabel)
 		return archive_relabel(site, li->name);
 	return 0;
 }
