@@ -1,6 +1,5 @@
 /* template.c: the logic-less template engine that renders the archive pages
  * (syntax, scoping and ownership rules are in template.h). */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -8,14 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "archive/template.h"
+#include "archive/template_check.h"
 #include "core/buf.h"
 #include "core/util.h"
-#include "mail/decode.h"
 
 #define TPL_MAX_PARTIAL_DEPTH 16
 #define TPL_MAX_NESTING 64          /* sections open at once in one file */
@@ -902,74 +900,14 @@ static int read_template(const char *dir, const char *name, struct buf *path,
 	return rc;
 }
 
-static int starts_ci(const char *s, size_t len, const char *word)
+/* HTML and Atom templates are markup; style sheets and others only
+ * text. */
+static int is_markup(const char *name)
 {
-	size_t n = strlen(word);
+	size_t n = strlen(name);
 
-	return len >= n && !strncasecmp(s, word, n);
-}
-
-/* At s, just after a blank or quote inside a markup tag: an attribute
- * "on...=" (onclick, onload...)? */
-static int handler_attribute(const char *s, size_t len)
-{
-	size_t i = 2;
-
-	if (!starts_ci(s, len, "on"))
-		return 0;
-	while (i < len && isalpha((unsigned char)s[i]))
-		i++;
-	if (i == 2)
-		return 0;
-	while (i < len && isspace((unsigned char)s[i]))
-		i++;
-	return i < len && s[i] == '=';
-}
-
-/* What no template may hold: bytes that are not UTF-8 text, and what a
- * browser would run (a script element, an event-handler attribute, a
- * javascript: URL).  Every page goes to members' browsers, so a site's
- * templates are held to what the defaults promise.  0, or -1 with
- * "FILE:LINE: message" in err. */
-static int template_text_ok(const char *file, const char *s, size_t len,
-			    struct buf *err)
-{
-	size_t i = 0, line = 1, n;
-	int in_tag = 0;
-
-	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
-		const char *what = NULL;
-
-		n = c < 0x80 ? 1 : utf8_seqlen(s + i, len - i);
-		if (c == '\0')
-			what = "a NUL byte";
-		else if (n == 0)
-			what = "bytes that are not UTF-8";
-		else if (c == '<') {
-			in_tag = i + 1 < len &&
-				 isalpha((unsigned char)s[i + 1]);
-			if (starts_ci(s + i, len - i, "<script"))
-				what = "a script element";
-		} else if (c == '>')
-			in_tag = 0;
-		else if (in_tag && (isspace(c) || c == '"' || c == '\'' ||
-				    c == '/') &&
-			 handler_attribute(s + i + 1, len - i - 1))
-			what = "an event-handler attribute (on...=)";
-		else if (starts_ci(s + i, len - i, "javascript:"))
-			what = "a javascript: URL";
-		if (what) {
-			err_printf(err, "%s:%zu: %s: a template may hold no "
-				   "script, and only UTF-8 text", file, line,
-				   what);
-			return -1;
-		}
-		if (c == '\n')
-			line++;
-		i += n;
-	}
-	return 0;
+	return (n > 5 && !strcmp(name + n - 5, ".html")) ||
+	       (n > 5 && !strcmp(name + n - 5, ".atom"));
 }
 
 /* Loads and parses a template that is not cached yet.  `where` prefixes
@@ -994,7 +932,8 @@ static struct tpl *tset_load(struct tset *t, const char *name,
 		buf_release(&src);
 		return NULL;
 	}
-	if (template_text_ok(path.data, src.data, src.len, err) < 0) {
+	if (template_text_check(path.data, src.data, src.len, is_markup(name),
+				err) < 0) {
 		buf_release(&path);
 		buf_release(&src);
 		return NULL;
