@@ -385,6 +385,11 @@ static int rebuild(struct site *site, struct tset *ts,
 	memset(&fb, 0, sizeof(fb));
 	path_join(&dir, site->archive_dir, li->name);
 	rc = make_dirs(dir.data);
+	/* builds take turns (build_lock): a temporary file here now is one
+	 * a killed build left */
+	if (rc == 0 && remove_temp_files(dir.data) < 0)
+		log_warn("archive: cannot look for leftover files in \"%s\": "
+			 "%s", dir.data, strerror(errno));
 	buf_release(&dir);
 	if (rc < 0)
 		return -1;

@@ -163,7 +163,7 @@ static int replace(const char *path, const char *data, size_t len)
 
 	buf_add(&tmp, path, slash ? (size_t)(slash - path) + 1 : 0);
 	unique_name(&name);
-	buf_printf(&tmp, ".tmp-%s", name.data);
+	buf_printf(&tmp, TEMP_PREFIX "%s", name.data);
 	rc = write_new(tmp.data, data, len);
 	if (rc == 1) {
 		rc = -1;

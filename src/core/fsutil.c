@@ -1,4 +1,5 @@
 /* fsutil.c: durable writes and file-system helpers (see fsutil.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -112,7 +113,7 @@ static void tmp_name(struct buf *tmp, const char *path, const char *tmpdir)
 		path_join(tmp, tmpdir, name.data);
 	} else {
 		dir_of(path, &dir);
-		buf_printf(tmp, "%s/.tmp-%s", dir.data, name.data);
+		buf_printf(tmp, "%s/" TEMP_PREFIX "%s", dir.data, name.data);
 	}
 	buf_release(&dir);
 	buf_release(&name);
@@ -331,4 +332,37 @@ void path_join(struct buf *out, const char *a, const char *b)
 	if (out->len && out->data[out->len - 1] != '/')
 		buf_addc(out, '/');
 	buf_adds(out, b);
+}
+
+long remove_temp_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct buf p = BUF_INIT;
+	long n = 0, sub;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		int is_dir = de->d_type == DT_DIR;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		buf_reset(&p);
+		path_join(&p, dir, de->d_name);
+		if (de->d_type == DT_UNKNOWN)
+			is_dir = lstat(p.data, &st) == 0 && S_ISDIR(st.st_mode);
+		if (is_dir) {
+			sub = remove_temp_files(p.data);
+			n += sub > 0 ? sub : 0;
+		} else if (!strncmp(de->d_name, TEMP_PREFIX,
+				    strlen(TEMP_PREFIX)) &&
+			   unlink(p.data) == 0) {
+			n++;
+		}
+	}
+	closedir(d);
+	buf_release(&p);
+	return n;
 }

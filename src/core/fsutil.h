@@ -55,6 +55,16 @@ int write_all(int fd, const void *data, size_t len);
 /* A name unique across processes and hosts: TIME.PID_COUNT.RANDOM */
 void unique_name(struct buf *out);
 
+/* The prefix of the temporary files written beside their final name and
+ * renamed over it; one a killed process left behind keeps it. */
+#define TEMP_PREFIX ".tmp-"
+
+/* Removes the files named TEMP_PREFIX... in dir and the folders under it
+ * (not following links), for a caller that knows no writer is at work
+ * there.  Returns how many it removed, or -1 when dir cannot be read
+ * (a missing dir is none). */
+long remove_temp_files(const char *dir);
+
 /* Joins a and b with one '/'. */
 void path_join(struct buf *out, const char *a, const char *b);
 

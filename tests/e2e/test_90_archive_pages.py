@@ -1233,3 +1233,20 @@ def test_participants_whose_names_hold_one_another(tmp_path):
     doc = parse_page(site.archive / "network" / "index.html")
     meta = doc.find("ol", "threads").find("li").text()
     assert "Anne, Ann, Jo Ann" in meta, meta
+
+
+def test_rebuild_clears_what_a_killed_build_left(tmp_path):
+    """Temporary files a killed build left beside the pages (.tmp-...) are
+    gone after the next full build; the site's own files stay."""
+    site = new_site(tmp_path, "tmp")
+    import_all(site, forum_messages(), tmp_path)
+    ldir = site.archive / "network"
+    left = [ldir / ".tmp-1.2_3.abc", ldir / "thread" / ".tmp-4.5_6.def",
+            ldir / "msg" / ".tmp-7", next(ldir.glob("20*/")) / ".tmp-8"]
+    for p in left:
+        p.write_text("half a page")
+    own = ldir / "thread" / "README.txt"
+    own.write_text("ours")
+    site.ok("archive", "network")
+    assert [p for p in left if p.exists()] == []
+    assert own.read_text() == "ours"
