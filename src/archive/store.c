@@ -454,7 +454,8 @@ static int settle_one(const struct site *site, const struct list_info *li,
 {
 	sqlite3_stmt *st = db_prepare(site->db, "SELECT id, content_hash, "
 		"permalink, path FROM messages WHERE list_id = ? AND "
-		"message_id = ? ORDER BY received, content_hash, id");
+		"message_id = ? ORDER BY received, coalesce(date, received), "
+		"content_hash, id");
 	struct settle_row *r = NULL;
 	size_t n = 0, i;
 	int rc = 0;

@@ -1250,3 +1250,26 @@ def test_rebuild_clears_what_a_killed_build_left(tmp_path):
     site.ok("archive", "network")
     assert [p for p in left if p.exists()] == []
     assert own.read_text() == "ours"
+
+
+def test_shared_message_id_in_one_second_goes_to_the_earlier_date(tmp_path):
+    """Two messages with one Message-ID that reached the list in the same
+    second (one From-line date): the one with the earlier Date: keeps the
+    id's own permalink, whatever their order in the mbox."""
+    when = calendar.timegm((2024, 1, 15, 10, 0, 0))
+    first, second = [
+        (when, make_message(subject=s, msgid="<dup@example.org>",
+                            body="%s\n" % s, date=date(2024, 1, 15, h)))
+        for s, h in (("first by date", 11), ("second by date", 12))]
+    rows = []
+    for tag, order in (("ab", [first, second]), ("ba", [second, first]),
+                       ("one", [first])):
+        site = new_site(tmp_path, tag)
+        import_all(site, order, tmp_path, tag=tag)
+        db = sqlite3.connect(str(site.dir / "confer.db"))
+        rows.append(dict(db.execute("SELECT subject, permalink FROM "
+                                    "messages")))
+        db.close()
+    ab, ba, one = rows
+    assert ab == ba
+    assert ab["first by date"] == one["first by date"]
