@@ -886,13 +886,20 @@ static int read_template(const char *dir, const char *name, struct buf *path,
 
 	buf_reset(path);
 	buf_printf(path, "%s/%s", dir, name);
-	fd = open(path->data, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* not blocking: a named pipe there must not hang a build */
+	fd = open(path->data, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		/* a link to nowhere is a site template gone wrong, not none */
 		if (errno == ENOENT && lstat(path->data, &st) < 0)
 			return 1;
-		err_printf(err, "cannot open \"%s\": %s", path->data,
+		err_printf(err, "cannot open \"%s\"%s: %s", path->data,
+			   errno == ENOENT ? " (a link to nothing)" : "",
 			   strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_printf(err, "\"%s\" is not a regular file", path->data);
+		close(fd);
 		return -1;
 	}
 	rc = read_fd(fd, path->data, src, err);

@@ -231,10 +231,14 @@ time_t mbox_from_date(const char *line, size_t len)
 	time_t t;
 	int day, h, m, s, year;
 	const char *p, *hit;
-	size_t k;
+	size_t k, skip = 5;    /* "From " */
 
-	if (len >= sizeof(copy))
+	/* the date ends the line: of a long line (a long sender), its end */
+	if (len >= sizeof(copy)) {
+		line += len - (sizeof(copy) - 1);
 		len = sizeof(copy) - 1;
+		skip = 0;
+	}
 	memcpy(copy, line, len);
 	copy[len] = '\0';
 	/* "From sender Www Mmm dd hh:mm:ss yyyy": find the weekday-month
@@ -244,12 +248,15 @@ time_t mbox_from_date(const char *line, size_t len)
 		memcpy(name, months + 3 * k, 3);
 		name[3] = ' ';
 		name[4] = '\0';
-		hit = strstr(copy + 5, name);
+		hit = strstr(copy + skip, name);
 		if (!hit)
 			continue;
 		p = hit;
+		/* some writers put a zone name before the year */
 		if (sscanf(p, "%3s %d %d:%d:%d %d", mon, &day, &h, &m, &s,
-			   &year) != 6)
+			   &year) != 6 &&
+		    sscanf(p, "%3s %d %d:%d:%d %*[A-Za-z] %d", mon, &day, &h,
+			   &m, &s, &year) != 6)
 			continue;
 		/* a time of receipt files the message under its month: no
 		 * mail reached a list before 1970, and the archive's dates

@@ -5,6 +5,7 @@ the import order, removal, languages, threading read back from the pages."""
 import calendar
 import email.utils
 import mailbox
+import os
 import pathlib
 import re
 import sqlite3
@@ -732,8 +733,13 @@ def test_site_templates_override_and_broken_ones_stop_the_build(tmp_path):
         f.unlink()
     (tdir / "thread.html").symlink_to(tmp_path / "nowhere.html")
     rc, out, err = site.confer("archive", "network")
-    assert rc == 78 and "thread.html" in err, err
+    assert rc == 78 and "thread.html" in err and "link to nothing" in err
     assert tree_snapshot(site.archive) == before
+    (tdir / "thread.html").unlink()
+    # nor is a named pipe, which must not hang the build
+    os.mkfifo(tdir / "thread.html")
+    rc, out, err = site.confer("archive", "network")
+    assert rc == 78 and "not a regular file" in err, err
     (tdir / "thread.html").unlink()
     (tdir / "day.html").write_text("{{>head.html}}\n{{/months}}\n")
     # an import records its messages, then says the archive needs fixing
@@ -1201,7 +1207,6 @@ def test_what_an_import_makes_is_the_groups(tmp_path):
     """Whoever runs it and whatever their umask, what an import makes in
     the site (store, pages, folders) is writable by the site's group, so
     the runner can update it, and closed to others."""
-    import os
     import stat
     site = new_site(tmp_path, "perm")
     old = os.umask(0o022)

@@ -174,6 +174,19 @@ static void mbox_dates(void **state)
 		assert_int_equal(mbox_from_date(bad[i], strlen(bad[i])), -1);
 	l = "From x Thu Feb 29 12:00:00 2024";
 	assert_int_equal(mbox_from_date(l, strlen(l)), 1709208000);
+	/* a zone name before the year (read as UTC, as a line without) */
+	l = "From x Thu Feb 29 12:00:00 PST 2024";
+	assert_int_equal(mbox_from_date(l, strlen(l)), 1709208000);
+	/* a sender so long that the date is past 255 bytes */
+	{
+		char longline[700];
+		memset(longline, 'a', sizeof(longline));
+		memcpy(longline, "From ", 5);
+		l = " Thu Feb 29 12:00:00 2024";
+		memcpy(longline + sizeof(longline) - strlen(l), l, strlen(l));
+		assert_int_equal(mbox_from_date(longline, sizeof(longline)),
+				 1709208000);
+	}
 	/* the latest date there can be is now */
 	setenv("CONFER_NOW", "32503680000", 1);
 	l = "From x Tue Dec 31 23:59:59 2999";
