@@ -315,3 +315,27 @@ def test_example_configuration_is_what_init_writes(tmp_path):
               url="https://lists.example.org/archive/")
     assert (d / "confer.conf").read_text() == \
         (REPO / "conf" / "confer.conf").read_text()
+
+
+def test_default_language_must_be_one_confer_has(site):
+    """list_defaults.language outside en, fr, es is a configuration error
+    with its line, not a silent fallback to English."""
+    site.set_setting("language", '"de"')
+    rc, out, err = site.confer("lists")
+    assert rc == 78
+    assert re.search(r"confer\.conf:\d+: list_defaults\.language must be",
+                     err), err
+    site.set_setting("language", '"fr"')
+    site.ok("list", "create", "sante")
+    assert "language: fr" in site.ok("list", "show", "sante")
+
+
+def test_help_anywhere_without_a_configuration(tmp_path):
+    """`confer COMMAND ... --help` answers wherever --help stands, with no
+    configuration to read."""
+    for args in (["list", "set", "--help"], ["member", "add", "x", "-h"],
+                 ["archive", "remove", "--help"], ["queue", "failed",
+                                                   "--help"]):
+        rc, out, err = run_confer(*args, env={
+            "CONFER_CONFIG": str(tmp_path / "missing.conf")})
+        assert rc == 0 and "usage: confer %s" % args[0] in out, (args, err)
