@@ -372,6 +372,87 @@ static void sweep_threads(struct site *site, const struct list_info *li,
 	buf_release(&p);
 }
 
+/* Removes the pages (*.html) in dir, then dir, which must then be
+ * empty: what else is there is the site's own.  0 or -1 (errno). */
+static int remove_pages_in(const char *dir)
+{
+	struct buf p = BUF_INIT;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	size_t n;
+	int rc = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (n <= 5 || strcmp(de->d_name + n - 5, ".html"))
+			continue;
+		buf_reset(&p);
+		path_join(&p, dir, de->d_name);
+		if (unlink(p.data) < 0 && errno != ENOENT)
+			rc = -1;
+	}
+	closedir(d);
+	buf_release(&p);
+	if (rc == 0 && rmdir(dir) < 0 && errno != ENOENT)
+		rc = -1;
+	return rc;
+}
+
+/* Likewise the pages of authors with no message left (a purge forgets
+ * who sent a message, so no later update finds their pages): the files
+ * and folders under author/ named as an author key that is no one's. */
+static void sweep_authors(struct site *site, const struct list_info *li,
+			  const struct strset *authors)
+{
+	struct buf dir = BUF_INIT, p = BUF_INIT;
+	char **keys = xreallocarray(NULL, authors->n ? authors->n : 1,
+				    sizeof(*keys));
+	char key[32], *k = key;
+	struct dirent *de;
+	size_t i, n = 0, len;
+	DIR *d;
+
+	for (i = 0; i < authors->n; i++)
+		if (authors->s[i][0]) {
+			ar_author_key(authors->s[i], key);
+			keys[n++] = xstrdup(key);
+		}
+	qsort(keys, n, sizeof(*keys), strptr_cmp);
+	path_join(&dir, site->archive_dir, li->name);
+	buf_adds(&dir, "/author");
+	d = opendir(dir.data);
+	while (d && (de = readdir(d)) != NULL) {
+		len = strcspn(de->d_name, ".");
+		if (len != 16 || (de->d_name[len] && strcmp(de->d_name + len,
+							     ".html")))
+			continue;
+		memcpy(key, de->d_name, len);
+		key[len] = '\0';
+		if (strspn(key, "abcdefghijklmnopqrstuvwxyz234567") != len ||
+		    bsearch(&k, keys, n, sizeof(*keys), strptr_cmp))
+			continue;
+		buf_reset(&p);
+		path_join(&p, dir.data, de->d_name);
+		/* an author's month pages, then their folder */
+		if (!de->d_name[len] && remove_pages_in(p.data) < 0)
+			log_warn("archive: cannot remove \"%s\": %s", p.data,
+				 strerror(errno));
+		else if (de->d_name[len] && unlink(p.data) < 0 &&
+			 errno != ENOENT)
+			log_warn("archive: cannot remove \"%s\": %s", p.data,
+				 strerror(errno));
+	}
+	if (d)
+		closedir(d);
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	buf_release(&dir);
+	buf_release(&p);
+}
+
 static int rebuild(struct site *site, struct tset *ts,
 		   const struct list_info *li)
 {
@@ -406,8 +487,10 @@ static int rebuild(struct site *site, struct tset *ts,
 	if (rc == 0)
 		rc = workers_run(site, workers_count(site, ix.n), render_share,
 				 &fb);
-	if (rc == 0)
+	if (rc == 0) {
 		sweep_threads(site, li, &ix);
+		sweep_authors(site, li, &t.authors);
+	}
 	links_release(&fb.links);
 	arch_index_release(&ix);
 	touched_release(&t);
@@ -1015,6 +1098,11 @@ static void remove_in(const struct list_info *li, int depth, void *arg)
 		rc = archive_build_list(rm->site, li->name);
 		if (rc < 0 && rm->build_rc != ARCHIVE_BAD_TEMPLATES)
 			rm->build_rc = rc;
+		/* once the purge has forgotten the sender, only a full
+		 * build (sweep_authors) finds the pages the update could
+		 * not take the message off */
+		if (rc < 0 && rm->purge)
+			archive_mark_stale(rm->site, li->name);
 	}
 	/* forgotten whatever the build did: a broken template must not keep
 	 * what the purge was asked to take away */

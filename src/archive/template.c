@@ -907,14 +907,13 @@ static int read_template(const char *dir, const char *name, struct buf *path,
 	return rc;
 }
 
-/* HTML and Atom templates are markup; style sheets and others only
- * text. */
+/* Every template is markup but style sheets: a partial of any name
+ * lands in a page. */
 static int is_markup(const char *name)
 {
 	size_t n = strlen(name);
 
-	return (n > 5 && !strcmp(name + n - 5, ".html")) ||
-	       (n > 5 && !strcmp(name + n - 5, ".atom"));
+	return !(n > 4 && !strcmp(name + n - 4, ".css"));
 }
 
 /* Loads and parses a template that is not cached yet.  `where` prefixes

@@ -1,8 +1,12 @@
 /* template_check.c: refuses template files that are not text, or whose
  * markup would make a page run something.  It reads HTML the way a
  * browser's tokenizer does, closely enough for that: tags, quoted and
- * unquoted attribute values, comments; template tags ({{...}}) are
- * opaque, since what they print is only known when rendering. */
+ * unquoted attribute values, comments, raw-text elements.  What a
+ * template tag ({{...}}) prints is only known when rendering, so the
+ * check keeps the page's structure out of their reach instead: a section
+ * must open and close in one place (the text, one tag, one attribute
+ * value, one comment), values and partials stay out of names, and
+ * partials out of tags, values, comments and raw text. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +14,18 @@
 #include <strings.h>
 
 #include "archive/template_check.h"
+#include "core/util.h"
 #include "mail/decode.h"
 
 struct scan {
 	const char *file, *s;
 	size_t len, i, line;
 	struct buf *err;
+	/* where template tags are read: 0 for the text, else the number
+	 * of one tag, value, comment or raw-text element */
+	unsigned long place, places;
+	unsigned long *open;          /* the place of each open section */
+	size_t nopen;
 };
 
 static int refuse(struct scan *sc, const char *what)
@@ -34,6 +44,11 @@ static int at(const struct scan *sc, const char *word)
 	return sc->len - sc->i >= n && !strncasecmp(sc->s + sc->i, word, n);
 }
 
+static int at_end(const struct scan *sc)
+{
+	return sc->i >= sc->len;
+}
+
 /* Moves to `to`, counting the lines passed (LF, CRLF or a lone CR). */
 static void advance(struct scan *sc, size_t to)
 {
@@ -44,42 +59,58 @@ static void advance(struct scan *sc, size_t to)
 			sc->line++;
 }
 
-/* Moves past `end`, or to the end of the text. */
-static void skip_past(struct scan *sc, const char *end)
+/* A new place (a tag, a value...) to read template tags in. */
+static unsigned long enter(struct scan *sc)
 {
-	const char *hit = NULL;
-	size_t from = sc->i, n = strlen(end);
+	unsigned long was = sc->place;
 
-	while (from + n <= sc->len) {
-		hit = memchr(sc->s + from, end[0], sc->len - from);
-		if (!hit || (size_t)(hit - sc->s) + n > sc->len) {
-			hit = NULL;
-			break;
-		}
-		if (!memcmp(hit, end, n))
-			break;
-		from = (size_t)(hit - sc->s) + 1;
-		hit = NULL;
-	}
-	advance(sc, hit ? (size_t)(hit - sc->s) + n : sc->len);
+	sc->place = ++sc->places;
+	return was;
 }
 
-/* At "{{": the kind of template tag ('#', '^', '/', '!', '>', or 'v' for
- * a value), and moves past it. */
+/* At "{{": reads the template tag, keeping sections to the place they
+ * open in.  Returns its kind ('#', '^', '/', '!', '>', or 'v' for a
+ * value), or 0 after a refusal. */
 static char template_tag(struct scan *sc)
 {
 	char kind = sc->i + 2 < sc->len ? sc->s[sc->i + 2] : 'v';
+	const char *close = kind == '{' ? "}}}" : "}}";
+	const char *end = NULL;
+	size_t from = sc->i + 2;
 
-	if (kind == '{') {
-		skip_past(sc, "}}}");
-		return 'v';
+	while (from < sc->len) {
+		end = memchr(sc->s + from, '}', sc->len - from);
+		if (!end || (size_t)(end - sc->s) + strlen(close) > sc->len) {
+			end = NULL;
+			break;
+		}
+		if (!strncmp(end, close, strlen(close)))
+			break;
+		from = (size_t)(end - sc->s) + 1;
+		end = NULL;
 	}
-	skip_past(sc, "}}");
-	return strchr("#^/!>", kind) && kind ? kind : 'v';
+	/* an unclosed tag is the template parser's to report */
+	advance(sc, end ? (size_t)(end - sc->s) + strlen(close) : sc->len);
+	if (!strchr("#^/!>", kind) || !kind)
+		return 'v';
+	if (kind == '#' || kind == '^') {
+		sc->open = xreallocarray(sc->open, sc->nopen + 1,
+					 sizeof(*sc->open));
+		sc->open[sc->nopen++] = sc->place;
+	} else if (kind == '/' && sc->nopen) {
+		/* (a close with none open is the parser's to report: it
+		 * reads the same template tags in the same order) */
+		if (sc->open[sc->nopen - 1] != sc->place)
+			return refuse(sc, "a section opened in one place (the "
+				      "text, a tag, a value, a comment) and "
+				      "closed in another"), 0;
+		sc->nopen--;
+	}
+	return kind;
 }
 
 /* Appends a character reference's character (ASCII only; others as
- * '?'), for the URL check; *p is past the '&'. */
+ * '?'); *p is past the '&'. */
 static void reference(const char **p, const char *end, struct buf *out)
 {
 	static const struct { const char *name; char c; } named[] = {
@@ -119,13 +150,135 @@ static void reference(const char **p, const char *end, struct buf *out)
 	buf_addc(out, '&');
 }
 
-/* An attribute that holds a URL: one a browser follows or loads. */
-static int url_attribute(const char *name, size_t n)
+/* An attribute that holds a URL a browser follows or loads, and what
+ * separates several (0: one URL). */
+static int url_attribute(const char *name, size_t n, char *sep)
+{
+	static const struct { const char *name; char sep; } names[] = {
+		{ "href", 0 }, { "src", 0 }, { "action", 0 },
+		{ "formaction", 0 }, { "data", 0 }, { "poster", 0 },
+		{ "background", 0 }, { "srcset", ',' }, { "cite", 0 },
+		{ "ping", ' ' }, { "manifest", 0 }, { "codebase", 0 },
+		{ "xlink:href", 0 }, { "lowsrc", 0 }, { "dynsrc", 0 },
+		/* SVG animation can set an href */
+		{ "values", ';' }, { "to", 0 }, { "from", 0 }, { "by", 0 },
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (strlen(names[k].name) == n &&
+		    !strncasecmp(name, names[k].name, n)) {
+			*sep = names[k].sep;
+			return 1;
+		}
+	return 0;
+}
+
+static void add_url_char(struct buf *u, char c)
+{
+	/* browsers drop blanks and controls in a URL's scheme */
+	if ((unsigned char)c > ' ' && c != 0x7f)
+		buf_addc(u, (char)tolower((unsigned char)c));
+}
+
+/* Does the value [a, b) as a browser reads it (references decoded,
+ * blanks and controls removed, any case) start with a script scheme, or
+ * have one after a separator, or right after a template tag (a section
+ * that is not shown takes what stood before)? */
+static int bad_url(const char *a, const char *b, char sep)
+{
+	static const char *const schemes[] = { "javascript:", "vbscript:" };
+	struct buf u = BUF_INIT, dec = BUF_INIT;
+	size_t *starts = xreallocarray(NULL, 1, sizeof(*starts));
+	size_t nstarts = 1, i, k;
+	const char *p = a;
+	int bad = 0;
+
+	starts[0] = 0;
+	while (p < b) {
+		if (b - p >= 2 && p[0] == '{' && p[1] == '{') {
+			const char *close = strstr(p, "}}");
+			p = close && close < b ? close + 2 : b;
+			while (p < b && *p == '}')
+				p++;
+			starts = xreallocarray(starts, nstarts + 1,
+					       sizeof(*starts));
+			starts[nstarts++] = u.len;
+		} else if (*p == '&') {
+			p++;
+			buf_reset(&dec);
+			reference(&p, b, &dec);
+			for (i = 0; i < dec.len; i++)
+				add_url_char(&u, dec.data[i]);
+		} else {
+			if (sep && *p == sep) {
+				starts = xreallocarray(starts, nstarts + 1,
+						       sizeof(*starts));
+				starts[nstarts++] = u.len + 1;
+			}
+			add_url_char(&u, *p++);
+		}
+	}
+	for (i = 0; u.data && i < nstarts && !bad; i++)
+		for (k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++)
+			if (starts[i] <= u.len &&
+			    !strncmp(u.data + starts[i], schemes[k],
+				     strlen(schemes[k])))
+				bad = 1;
+	free(starts);
+	buf_release(&u);
+	buf_release(&dec);
+	return bad;
+}
+
+static int name_char(char c)
+{
+	return c && !isspace((unsigned char)c) && !strchr("\"'<>/=", c);
+}
+
+/* Reads an attribute value (quoted or not) in its own place.  Returns 0,
+ * or -1 after a refusal; [*a, *b) is the value. */
+static int attr_value(struct scan *sc, size_t *a, size_t *b)
+{
+	char q = sc->s[sc->i];
+	unsigned long was;
+
+	if (q != '"' && q != '\'')
+		q = 0;
+	if (q)
+		advance(sc, sc->i + 1);
+	*a = sc->i;
+	was = enter(sc);
+	while (!at_end(sc)) {
+		char c = sc->s[sc->i];
+		if (q ? c == q : (isspace((unsigned char)c) || c == '>'))
+			break;
+		if (at(sc, "{{")) {
+			char kind = template_tag(sc);
+			if (!kind)
+				return -1;
+			if (kind == '>')
+				return refuse(sc, "a partial inside an "
+					      "attribute value");
+		} else {
+			advance(sc, sc->i + 1);
+		}
+	}
+	*b = sc->i;
+	if (at_end(sc))
+		return refuse(sc, "a tag not closed in its file");
+	if (q)
+		advance(sc, sc->i + 1);
+	sc->place = was;
+	return 0;
+}
+
+/* Elements whose content a browser reads as text up to their end tag. */
+static int raw_text(const char *name, size_t n)
 {
 	static const char *const names[] = {
-		"href", "src", "action", "formaction", "data", "poster",
-		"background", "srcset", "cite", "ping", "manifest",
-		"codebase", "xlink:href", "lowsrc", "dynsrc",
+		"style", "title", "textarea", "xmp", "noscript", "noembed",
+		"noframes",
 	};
 	size_t k;
 
@@ -135,45 +288,34 @@ static int url_attribute(const char *name, size_t n)
 	return 0;
 }
 
-/* The value [a, b) as a browser reads its URL: references decoded,
- * template tags dropped, blanks and controls removed (browsers ignore
- * them in a scheme), lower case. */
-static int bad_url(const char *a, const char *b)
+/* After a raw-text element's start tag: up to its end tag, template tags
+ * read in a place of their own, and no partial (it could end the
+ * element). */
+static int raw_content(struct scan *sc, const char *name, size_t n)
 {
-	static const char *const schemes[] = { ",javascript:",
-					       ",vbscript:" };
-	struct buf u = BUF_INIT;
-	const char *p = a;
-	size_t k;
-	int bad = 0;
+	unsigned long was = enter(sc);
 
-	while (p < b) {
-		if (b - p >= 2 && p[0] == '{' && p[1] == '{') {
-			const char *close = strstr(p, "}}");
-			p = close && close < b ? close + 2 : b;
-			while (p < b && *p == '}')
-				p++;
-		} else if (*p == '&') {
-			p++;
-			reference(&p, b, &u);
+	while (!at_end(sc)) {
+		if (sc->s[sc->i] == '<' && sc->i + 1 < sc->len &&
+		    sc->s[sc->i + 1] == '/' && sc->len - sc->i - 2 >= n &&
+		    !strncasecmp(sc->s + sc->i + 2, name, n) &&
+		    (sc->i + 2 + n >= sc->len ||
+		     !name_char(sc->s[sc->i + 2 + n]))) {
+			sc->place = was;
+			return 0;
+		}
+		if (at(sc, "{{")) {
+			char kind = template_tag(sc);
+			if (!kind)
+				return -1;
+			if (kind == '>')
+				return refuse(sc, "a partial inside a raw-text "
+					      "element (style, title...)");
 		} else {
-			unsigned char c = (unsigned char)*p++;
-			if (c > ' ' && c != 0x7f)
-				buf_addc(&u, (char)tolower(c));
+			advance(sc, sc->i + 1);
 		}
 	}
-	/* at the start, or after a comma (srcset's candidates) */
-	for (k = 0; u.data && k < sizeof(schemes) / sizeof(schemes[0]); k++)
-		if (!strncmp(u.data, schemes[k] + 1, strlen(schemes[k]) - 1) ||
-		    strstr(u.data, schemes[k]))
-			bad = 1;
-	buf_release(&u);
-	return bad;
-}
-
-static int name_char(char c)
-{
-	return c && !isspace((unsigned char)c) && !strchr("\"'<>/=", c);
+	return refuse(sc, "an element not closed in its file");
 }
 
 /* At the '<' of a start tag: its name, attributes and values. */
@@ -181,49 +323,54 @@ static int start_tag(struct scan *sc)
 {
 	static const char *const refused[] = {
 		"script", "iframe", "frame", "frameset", "object", "embed",
-		"applet", "base",
+		"applet", "base", "plaintext",
 	};
-	size_t a, k;
-	int sections = 0;
+	const char *local;
+	size_t a, n, k, name_at, name_len;
+	unsigned long was;
 	int glued = 1;      /* the last character read ends a name */
 
 	advance(sc, sc->i + 1);
-	a = sc->i;
-	while (sc->i < sc->len && name_char(sc->s[sc->i]) && !at(sc, "{{"))
+	name_at = sc->i;
+	while (!at_end(sc) && name_char(sc->s[sc->i]) && !at(sc, "{{"))
 		advance(sc, sc->i + 1);
+	name_len = sc->i - name_at;
+	/* "x:script" in an XML namespace is a script too */
+	for (n = name_len; n > 0 && sc->s[name_at + n - 1] != ':'; n--)
+		;
+	local = sc->s + name_at + n;
+	n = name_len - n;
 	for (k = 0; k < sizeof(refused) / sizeof(refused[0]); k++)
-		if (sc->i - a == strlen(refused[k]) &&
-		    !strncasecmp(sc->s + a, refused[k], sc->i - a)) {
+		if (n == strlen(refused[k]) &&
+		    !strncasecmp(local, refused[k], n)) {
 			char what[48];
 			snprintf(what, sizeof(what), "a <%s> element", refused[k]);
 			return refuse(sc, what);
 		}
+	was = enter(sc);
 	for (;;) {
-		size_t n;
-		while (sc->i < sc->len && (isspace((unsigned char)sc->s[sc->i]) ||
-					   sc->s[sc->i] == '/')) {
+		size_t va, vb;
+		char sep;
+
+		while (!at_end(sc) && (isspace((unsigned char)sc->s[sc->i]) ||
+				       sc->s[sc->i] == '/')) {
 			advance(sc, sc->i + 1);
 			glued = 0;
 		}
 		/* a partial could go on where this file stops */
-		if (sc->i >= sc->len)
+		if (at_end(sc))
 			return refuse(sc, "a tag not closed in its file");
 		if (sc->s[sc->i] == '>') {
-			if (sections)
-				return refuse(sc, "a section opened inside a "
-					      "tag and not closed in it");
 			advance(sc, sc->i + 1);
-			return 0;
+			sc->place = was;
+			return raw_text(sc->s + name_at, name_len) ?
+			       raw_content(sc, sc->s + name_at, name_len) : 0;
 		}
 		if (at(sc, "{{")) {
 			switch (template_tag(sc)) {
-			case '#': case '^':
-				sections++;
-				break;
-			case '/':
-				sections -= sections > 0;
-				break;
-			case '!':
+			case 0:
+				return -1;
+			case '#': case '^': case '/': case '!':
 				break;
 			case '>':
 				return refuse(sc, "a partial inside a tag");
@@ -232,8 +379,8 @@ static int start_tag(struct scan *sc)
 					      "attribute name goes");
 			}
 			/* "<scr{{! }}ipt>": a name the rendering would join */
-			if (glued && sc->i < sc->len &&
-			    name_char(sc->s[sc->i]) && !at(sc, "{{"))
+			if (glued && !at_end(sc) && name_char(sc->s[sc->i]) &&
+			    !at(sc, "{{"))
 				return refuse(sc, "a template tag inside a name");
 			continue;
 		}
@@ -241,8 +388,7 @@ static int start_tag(struct scan *sc)
 		/* a name starts with any character but these (even a quote
 		 * or '='), as in a browser */
 		advance(sc, sc->i + 1);
-		while (sc->i < sc->len && name_char(sc->s[sc->i]) &&
-		       !at(sc, "{{"))
+		while (!at_end(sc) && name_char(sc->s[sc->i]) && !at(sc, "{{"))
 			advance(sc, sc->i + 1);
 		n = sc->i - a;
 		glued = 1;
@@ -256,66 +402,95 @@ static int start_tag(struct scan *sc)
 		if (k >= sc->len || sc->s[k] != '=')
 			continue;
 		advance(sc, k + 1);
-		while (sc->i < sc->len && isspace((unsigned char)sc->s[sc->i]))
+		while (!at_end(sc) && isspace((unsigned char)sc->s[sc->i]))
 			advance(sc, sc->i + 1);
-		if (sc->i < sc->len && (sc->s[sc->i] == '"' ||
-					sc->s[sc->i] == '\'')) {
-			char q[2] = { sc->s[sc->i], '\0' };
-			size_t v = sc->i + 1, line = sc->line;
-			advance(sc, v);
-			skip_past(sc, q);
-			glued = 0;
-			if (url_attribute(sc->s + a, n) &&
-			    bad_url(sc->s + v, sc->s + sc->i -
-				    (sc->s[sc->i - 1] == q[0]))) {
-				sc->line = line;
-				return refuse(sc, "a javascript: or vbscript: "
-					      "URL");
-			}
+		if (at_end(sc))
+			return refuse(sc, "a tag not closed in its file");
+		if (attr_value(sc, &va, &vb) < 0)
+			return -1;
+		glued = 0;
+		if (url_attribute(sc->s + a, n, &sep) &&
+		    bad_url(sc->s + va, sc->s + vb, sep))
+			return refuse(sc, "a javascript: or vbscript: URL");
+	}
+}
+
+/* A comment, from "<!--" to "-->" or "--!>" (or at once: "<!-->",
+ * "<!--->"), read in a place of its own. */
+static int comment(struct scan *sc)
+{
+	unsigned long was;
+
+	advance(sc, sc->i + 4);
+	if (at(sc, ">") || at(sc, "->")) {
+		advance(sc, sc->i + (at(sc, ">") ? 1 : 2));
+		return 0;
+	}
+	was = enter(sc);
+	while (!at_end(sc)) {
+		if (at(sc, "-->") || at(sc, "--!>")) {
+			advance(sc, sc->i + (at(sc, "-->") ? 3 : 4));
+			sc->place = was;
+			return 0;
+		}
+		if (at(sc, "{{")) {
+			char kind = template_tag(sc);
+			if (!kind)
+				return -1;
+			if (kind == '>')
+				return refuse(sc, "a partial inside a comment");
 		} else {
-			size_t v = sc->i;
-			while (sc->i < sc->len &&
-			       !isspace((unsigned char)sc->s[sc->i]) &&
-			       sc->s[sc->i] != '>') {
-				if (at(sc, "{{"))
-					template_tag(sc);
-				else
-					advance(sc, sc->i + 1);
-			}
-			if (url_attribute(sc->s + a, n) &&
-			    bad_url(sc->s + v, sc->s + sc->i))
-				return refuse(sc, "a javascript: or vbscript: "
-					      "URL");
+			advance(sc, sc->i + 1);
 		}
 	}
+	return refuse(sc, "a comment not closed in its file");
 }
 
 static int markup_check(struct scan *sc)
 {
-	while (sc->i < sc->len) {
+	int rc = 0;
+
+	while (rc == 0 && !at_end(sc)) {
 		if (at(sc, "{{"))
-			template_tag(sc);
+			rc = template_tag(sc) ? 0 : -1;
 		else if (at(sc, "<!--"))
-			skip_past(sc, "-->");
-		else if (at(sc, "<!") || at(sc, "<?") || at(sc, "</"))
-			skip_past(sc, ">");
-		else if (at(sc, "<{{"))
-			return refuse(sc, "a template tag in an element's name");
+			rc = comment(sc);
+		else if (at(sc, "<!") || at(sc, "<?") || at(sc, "</")) {
+			/* a declaration, processing instruction or end tag:
+			 * nothing in it runs, but it must end here */
+			while (!at_end(sc) && sc->s[sc->i] != '>' &&
+			       !at(sc, "{{"))
+				advance(sc, sc->i + 1);
+			if (at_end(sc) || at(sc, "{{"))
+				rc = refuse(sc, "a declaration or end tag not "
+					    "closed before a template tag or "
+					    "the file's end");
+			else
+				advance(sc, sc->i + 1);
+		} else if (at(sc, "<{{"))
+			rc = refuse(sc, "a template tag in an element's name");
 		else if (sc->s[sc->i] == '<' && sc->i + 1 < sc->len &&
-			 isalpha((unsigned char)sc->s[sc->i + 1])) {
-			if (start_tag(sc) < 0)
-				return -1;
-		} else
+			 isalpha((unsigned char)sc->s[sc->i + 1]))
+			rc = start_tag(sc);
+		else
 			advance(sc, sc->i + 1);
 	}
-	return 0;
+	/* sections left open are the parser's to report */
+	return rc;
 }
 
 int template_text_check(const char *file, const char *s, size_t len,
 			int markup, struct buf *err)
 {
-	struct scan sc = { file, s, len, 0, 1, err };
+	struct scan sc;
+	int rc = 0;
 
+	memset(&sc, 0, sizeof(sc));
+	sc.file = file;
+	sc.s = s;
+	sc.len = len;
+	sc.line = 1;
+	sc.err = err;
 	while (sc.i < len) {
 		unsigned char c = (unsigned char)s[sc.i];
 		size_t n = c < 0x80 ? 1 : utf8_seqlen(s + sc.i, len - sc.i);
@@ -330,5 +505,8 @@ int template_text_check(const char *file, const char *s, size_t len,
 	}
 	sc.i = 0;
 	sc.line = 1;
-	return markup ? markup_check(&sc) : 0;
+	if (markup)
+		rc = markup_check(&sc);
+	free(sc.open);
+	return rc;
 }

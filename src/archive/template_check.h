@@ -12,8 +12,10 @@
  * embed, applet or base element, an event-handler (on...) or srcdoc
  * attribute, a javascript: or vbscript: URL; no template tag in or as an
  * element or attribute name (a value from mail could name an event
- * handler there), no section opened in a tag and closed after it, no tag
- * left open at the end of the file (a partial could finish it).  Comments are skipped.  A guard against mistakes in
+ * handler there), no partial in a tag, value, comment or raw-text
+ * element, no section that opens in one place (the text, a tag, a
+ * value, a comment) and closes in another, nothing left open at the end
+ * of the file (a partial could finish it).  Comments are skipped.  A guard against mistakes in
  * templates a site's administrator writes, who is trusted like the
  * configuration, not a sandbox.  Returns 0, or -1 with
  * "FILE:LINE: message" in err (may be NULL). */

@@ -1278,3 +1278,30 @@ def test_shared_message_id_in_one_second_goes_to_the_earlier_date(tmp_path):
     ab, ba, one = rows
     assert ab == ba
     assert ab["first by date"] == one["first by date"]
+
+
+def test_purge_while_templates_are_broken(forum):
+    """A purge when the site's templates stop the update still forgets the
+    sender at once; once they are fixed, the next pass leaves no trace of
+    the message, its sender's pages included, as a rebuild would."""
+    ldir = forum.archive / "network"
+    tdir = forum.dir / "templates"
+    tdir.mkdir(exist_ok=True)
+    (tdir / "foot.html").write_text("<script>x()</script>\n")
+    rc, out, err = forum.confer("archive", "remove", "<r3@example.org>",
+                                "--reason", "legal", "--purge")
+    assert rc == 78, err
+    db = sqlite3.connect(str(forum.dir / "confer.db"))
+    assert db.execute("SELECT from_addr, subject FROM messages WHERE "
+                      "message_id = 'r3@example.org'").fetchone() == ("", "")
+    db.close()
+    (tdir / "foot.html").unlink()
+    assert forum.run_once()[0] == 0
+    for p in ldir.rglob("*"):
+        if p.is_file():
+            data = p.read_bytes()
+            assert b"Message r3 from dave" not in data, p
+            assert b"Dave" not in data, p
+    snap = tree_snapshot(forum.archive)
+    forum.ok("archive", "network")
+    assert tree_snapshot(forum.archive) == snap

@@ -63,6 +63,40 @@ static void refused(void **state)
 		{ "<div srcdoc=\"x\"></div>", 1 },
 		{ "<p>\n<img src=x", 2 },
 		{ "<p title=\"never closed>", 1 },
+		/* references, blanks and case in a URL */
+		{ "<a href=\"&#74;avascript:f()\">x</a>", 1 },
+		{ "<a href=\"java&#9;script:f()\">x</a>", 1 },
+		{ "<a href=\"java&Tab;script:f()\">x</a>", 1 },
+		{ "<a href=\"java&NewLine;script:f()\">x</a>", 1 },
+		{ "<a href=\"&#32;javascript:f()\">x</a>", 1 },
+		/* what a section that is not shown would take away */
+		{ "<a href=\"{{^lang}}x{{/lang}}javascript:f()\">x</a>", 1 },
+		/* sections that leave or enter a value, a tag, a comment */
+		{ "<p title='{{^lang}}'{{/lang}} x=' onclick=f() '>", 1 },
+		{ "<b title=\"{{^lang}}\"></b>{{/lang}}\" onclick=\"f()\">", 1 },
+		{ "{{^lang}}<b title=\"{{/lang}}<img src=x>\">", 1 },
+		{ "<img src=x{{^lang}}>{{/lang}} onerror=f()>", 1 },
+		{ "{{^lang}}<!--{{/lang}}<img src=x>-->", 1 },
+		{ "<img alt=\"{{!\"}}\"=' src=x onerror=f() '>", 1 },
+		/* comments end as browsers end them */
+		{ "<!-- x --!><img src=x onerror=f()> -->", 1 },
+		/* raw text ends at its end tag, not at a quote inside */
+		{ "<noscript><b title=\"</noscript><img src=x onerror=f()>\">",
+		  1 },
+		{ "<style><b title=\"</style><img src=x onerror=f()>\">", 1 },
+		/* partials where they could end a tag, value or element */
+		{ "<style>{{>style.css}}</style>", 1 },
+		{ "<!-- {{>p.html}} -->", 1 },
+		{ "<p title=\"{{>p.html}}\">", 1 },
+		/* unfinished at the end: a partial that opens what the page
+		 * would close */
+		{ "<!-- ", 1 },
+		{ "<?x ", 1 },
+		{ "<title>x", 1 },
+		/* SVG animation setting an href; a script in a namespace */
+		{ "<svg><a><animate attributeName=\"href\" "
+		  "values=\"0;javascript:f()\"/></a></svg>", 1 },
+		{ "<x:script xmlns:x=\"http://www.w3.org/1999/xhtml\">", 1 },
 	};
 	size_t i;
 
@@ -91,6 +125,15 @@ static void accepted(void **state)
 		"{{>head.html}}\n<h1>{{title}}</h1>\n{{>foot.html}}\n",
 		"<p>a > b and c < d</p>",
 		"<a href=\"mailto:{{list.address}}\">{{list.address}}</a>",
+		"<style>/* no <script> here */ a > b { color: red }</style>",
+		"<a href=\"mailto:x@y?subject=Question,JavaScript: broken\">x</a>",
+		"<a href=\"https://duckduckgo.com/?q=html,javascript:void\">x</a>",
+		"<title>{{title}} – {{list.name}}</title>",
+		"<p>{{#items}}<li{{#cur}} class=\"c\"{{/cur}}>{{name}}</li>"
+		"{{/items}}</p>",
+		"<!-- {{#x}}a{{/x}} -->",
+		"<svg viewBox=\"0 0 10 10\"><animate attributeName=\"x\" "
+		"values=\"0;5;0\" dur=\"2s\"/></svg>",
 	};
 	size_t i;
 
