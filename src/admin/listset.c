@@ -5,6 +5,7 @@
 #include "admin/listset.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/site.h"
 #include "core/util.h"
 #include "mail/address.h"
 
@@ -29,7 +30,7 @@ static const struct rule rules[] = {
 	  "UPDATE lists SET subscription_policy = ?1 WHERE id = ?2" },
 	{ "notify_owners", R_BOOL, NULL,
 	  "UPDATE lists SET notify_owners = ?1 WHERE id = ?2" },
-	{ "language", R_CHOICE, "en|fr|es",
+	{ "language", R_CHOICE, CONFER_LANGUAGES,
 	  "UPDATE lists SET language = ?1 WHERE id = ?2" },
 };
 
@@ -80,21 +81,6 @@ static int parse_bool(const char *v, long *out)
 		}
 	}
 	return -1;
-}
-
-/* Is v one of the '|'-separated choices? */
-static int is_choice(const char *choices, const char *v)
-{
-	size_t n = strlen(v);
-	const char *p = choices;
-
-	while (n && *p) {
-		size_t w = strcspn(p, "|");
-		if (w == n && !strncmp(p, v, n))
-			return 1;
-		p += w + (p[w] == '|');
-	}
-	return 0;
 }
 
 static int validate(const struct rule *ru, const char *value, long *num,

@@ -322,56 +322,6 @@ static int render_share(struct site *site, struct workers *w, void *arg)
 	return rc;
 }
 
-/* A rebuild also removes the files of threads that are no more (an
- * update that went wrong, a build stopped half-way): the list's thread/
- * folder then holds what a new site would. */
-static void sweep_threads(struct site *site, const struct list_info *li,
-			  const struct arch_index *ix)
-{
-	struct buf dir = BUF_INIT, p = BUF_INIT;
-	char **ids = xreallocarray(NULL, ix->nthreads ? ix->nthreads : 1,
-				   sizeof(*ids));
-	struct dirent *de;
-	char name[32], id[32], *key = id;
-	size_t i, n;
-	DIR *d;
-	struct stat st;
-
-	for (i = 0; i < ix->nthreads; i++)
-		ids[i] = (char *)ix->threads[i].id;
-	qsort(ids, ix->nthreads, sizeof(*ids), strptr_cmp);
-	path_join(&dir, site->archive_dir, li->name);
-	buf_adds(&dir, "/thread");
-	d = opendir(dir.data);
-	while (d && (de = readdir(d)) != NULL) {
-		/* only what a thread's files are called: anything else there
-		 * (an index.html against listings) is the site's own */
-		n = strcspn(de->d_name, ".");
-		if (n >= sizeof(name) || (strcmp(de->d_name + n, ".html") &&
-					  strcmp(de->d_name + n, ".atom") &&
-					  strcmp(de->d_name + n, ".mbox")))
-			continue;
-		memcpy(name, de->d_name, n);
-		name[n] = '\0';
-		if (!permalink_parse(name, id) ||
-		    bsearch(&key, ids, ix->nthreads, sizeof(*ids), strptr_cmp))
-			continue;
-		buf_reset(&p);
-		path_join(&p, dir.data, de->d_name);
-		if (lstat(p.data, &st) < 0 || S_ISDIR(st.st_mode))
-			continue;
-		/* a stale page left is untidy, not a failed build */
-		if (unlink(p.data) < 0 && errno != ENOENT)
-			log_warn("archive: cannot remove \"%s\": %s", p.data,
-				  strerror(errno));
-	}
-	if (d)
-		closedir(d);
-	free(ids);
-	buf_release(&dir);
-	buf_release(&p);
-}
-
 /* Removes the pages (*.html) in dir, then dir, which must then be
  * empty: what else is there is the site's own.  0 or -1 (errno). */
 static int remove_pages_in(const char *dir)
@@ -400,19 +350,103 @@ static int remove_pages_in(const char *dir)
 	return rc;
 }
 
-/* Likewise the pages of authors with no message left (a purge forgets
- * who sent a message, so no later update finds their pages): the files
- * and folders under author/ named as an author key that is no one's. */
+/* Whether a file or folder name is one the archive makes for a key (a
+ * thread id, an author key), written to key; anything else there is the
+ * site's own and stays. */
+typedef int (*sweep_name)(const char *name, int is_dir, char key[32]);
+
+/* A rebuild also removes what is named after keys that are no more (an
+ * update that went wrong, a build stopped half-way, a purge that forgot
+ * an author): LIST/sub then holds what a new site would.  keys sorted
+ * with strptr_cmp; a folder loses its pages, then itself. */
+static void sweep(struct site *site, const struct list_info *li,
+		  const char *sub, char **keys, size_t n, sweep_name named)
+{
+	struct buf dir = BUF_INIT, p = BUF_INIT;
+	char key[32], *k = key;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	path_join(&dir, site->archive_dir, li->name);
+	path_join(&dir, "", sub);
+	d = opendir(dir.data);
+	while (d && (de = readdir(d)) != NULL) {
+		int is_dir;
+
+		if (de->d_name[0] == '.')
+			continue;
+		buf_reset(&p);
+		path_join(&p, dir.data, de->d_name);
+		/* the entry's type without a stat, where the file system
+		 * gives it (a thread folder holds thousands of files) */
+		is_dir = de->d_type == DT_DIR;
+		if (de->d_type == DT_UNKNOWN)
+			is_dir = lstat(p.data, &st) == 0 && S_ISDIR(st.st_mode);
+		if (!named(de->d_name, is_dir, key) ||
+		    bsearch(&k, keys, n, sizeof(*keys), strptr_cmp))
+			continue;
+		/* a stale page left is untidy, not a failed build */
+		if (is_dir ? remove_pages_in(p.data) < 0 :
+		    unlink(p.data) < 0 && errno != ENOENT)
+			log_warn("archive: cannot remove \"%s\": %s", p.data,
+				 strerror(errno));
+	}
+	if (d)
+		closedir(d);
+	buf_release(&dir);
+	buf_release(&p);
+}
+
+/* A thread's page, feed and mbox (never a folder). */
+static int thread_file(const char *name, int is_dir, char key[32])
+{
+	size_t n = strcspn(name, ".");
+	char id[32];
+
+	if (is_dir || n >= sizeof(id) || (strcmp(name + n, ".html") &&
+					  strcmp(name + n, ".atom") &&
+					  strcmp(name + n, ".mbox")))
+		return 0;
+	memcpy(id, name, n);
+	id[n] = '\0';
+	return permalink_parse(id, key);
+}
+
+/* An author's page, and the folder of their month pages. */
+static int author_file(const char *name, int is_dir, char key[32])
+{
+	size_t n = strcspn(name, ".");
+
+	if (n != 16 || strspn(name, "abcdefghijklmnopqrstuvwxyz234567") < n ||
+	    strcmp(name + n, is_dir ? "" : ".html"))
+		return 0;
+	memcpy(key, name, n);
+	key[n] = '\0';
+	return 1;
+}
+
+static void sweep_threads(struct site *site, const struct list_info *li,
+			  const struct arch_index *ix)
+{
+	char **ids = xreallocarray(NULL, ix->nthreads ? ix->nthreads : 1,
+				   sizeof(*ids));
+	size_t i;
+
+	for (i = 0; i < ix->nthreads; i++)
+		ids[i] = (char *)ix->threads[i].id;
+	qsort(ids, ix->nthreads, sizeof(*ids), strptr_cmp);
+	sweep(site, li, "thread", ids, ix->nthreads, thread_file);
+	free(ids);
+}
+
 static void sweep_authors(struct site *site, const struct list_info *li,
 			  const struct strset *authors)
 {
-	struct buf dir = BUF_INIT, p = BUF_INIT;
 	char **keys = xreallocarray(NULL, authors->n ? authors->n : 1,
 				    sizeof(*keys));
-	char key[32], *k = key;
-	struct dirent *de;
-	size_t i, n = 0, len;
-	DIR *d;
+	char key[32];
+	size_t i, n = 0;
 
 	for (i = 0; i < authors->n; i++)
 		if (authors->s[i][0]) {
@@ -420,37 +454,10 @@ static void sweep_authors(struct site *site, const struct list_info *li,
 			keys[n++] = xstrdup(key);
 		}
 	qsort(keys, n, sizeof(*keys), strptr_cmp);
-	path_join(&dir, site->archive_dir, li->name);
-	buf_adds(&dir, "/author");
-	d = opendir(dir.data);
-	while (d && (de = readdir(d)) != NULL) {
-		len = strcspn(de->d_name, ".");
-		if (len != 16 || (de->d_name[len] && strcmp(de->d_name + len,
-							     ".html")))
-			continue;
-		memcpy(key, de->d_name, len);
-		key[len] = '\0';
-		if (strspn(key, "abcdefghijklmnopqrstuvwxyz234567") != len ||
-		    bsearch(&k, keys, n, sizeof(*keys), strptr_cmp))
-			continue;
-		buf_reset(&p);
-		path_join(&p, dir.data, de->d_name);
-		/* an author's month pages, then their folder */
-		if (!de->d_name[len] && remove_pages_in(p.data) < 0)
-			log_warn("archive: cannot remove \"%s\": %s", p.data,
-				 strerror(errno));
-		else if (de->d_name[len] && unlink(p.data) < 0 &&
-			 errno != ENOENT)
-			log_warn("archive: cannot remove \"%s\": %s", p.data,
-				 strerror(errno));
-	}
-	if (d)
-		closedir(d);
+	sweep(site, li, "author", keys, n, author_file);
 	for (i = 0; i < n; i++)
 		free(keys[i]);
 	free(keys);
-	buf_release(&dir);
-	buf_release(&p);
 }
 
 static int rebuild(struct site *site, struct tset *ts,

@@ -102,18 +102,14 @@ static void msg_row(struct arender *r, sqlite3_stmt *st, struct tctx *e,
 	char *who = ar_author(r->site, r->lang, db_col_text(st, 2),
 			      db_col_text(st, 3));
 
-	subject_clean(db_col_text(st, 1), r->li->name, 0, &s);
-	tctx_set(e, "subject", ar_subject_shown(r, s.data));
+	tctx_set(e, "subject", ar_subject(r, db_col_text(st, 1), &s));
 	tctx_set(e, "author", who);
 	ar_author_key(db_col_text(st, 3), key);
 	tctx_setf(e, "author_url", "%sauthor/%s.html", root, key);
 	tctx_setf(e, "url", "%smsg/%s.html", root, db_col_text(st, 0));
 	tctx_setf(e, "thread_url", "%sthread/%s.html", root,
 		  db_col_text(st, 5));
-	set_date(e, "date", (time_t)sqlite3_column_int64(st, 4));
-	buf_reset(&s);
-	ar_iso_date((time_t)sqlite3_column_int64(st, 4), &s);
-	tctx_set(e, "iso", s.data);
+	ar_set_date(e, "date", (time_t)sqlite3_column_int64(st, 4));
 	free(who);
 	buf_release(&s);
 }

@@ -103,7 +103,7 @@ void ar_month(time_t t, char out[8])
 	strftime(out, 8, "%Y-%m", &tm);
 }
 
-static void set_date(struct tctx *c, const char *name, time_t t)
+void ar_set_date(struct tctx *c, const char *name, time_t t)
 {
 	struct buf b = BUF_INIT;
 
@@ -269,6 +269,14 @@ const char *ar_subject_shown(const struct arender *r, const char *subject)
 	return subject;
 }
 
+const char *ar_subject(const struct arender *r, const char *subject,
+		       struct buf *tmp)
+{
+	buf_reset(tmp);
+	subject_clean(subject, r->li->name, 0, tmp);
+	return ar_subject_shown(r, tmp->data);
+}
+
 void ar_set_count(const struct arender *r, struct tctx *c, const char *name,
 		  long long n)
 {
@@ -353,14 +361,13 @@ static void msg_summary(struct thread_job *j, struct tctx *c, int i,
 		return;
 	}
 	tctx_set_bool(c, "removed", 0);
-	subject_clean(m->subject, j->r->li->name, 0, &s);
-	tctx_set(c, "subject", ar_subject_shown(j->r, s.data));
+	tctx_set(c, "subject", ar_subject(j->r, m->subject, &s));
 	who = ar_author(j->r->site, j->r->lang, m->from_name, m->from_addr);
 	tctx_set(c, "author", who);
 	free(who);
 	ar_author_key(m->from_addr, key);
 	tctx_setf(c, "author_url", "%sauthor/%s.html", root, key);
-	set_date(c, "date", m->date);
+	ar_set_date(c, "date", m->date);
 	tctx_setf(c, "url", "%smsg/%s.html", root, m->permalink);
 	tctx_set(c, "permalink", m->permalink);
 	buf_release(&s);
@@ -563,9 +570,8 @@ static void tree_node(struct tree_ctx *t, struct thread_node *n)
 		struct buf s = BUF_INIT;
 		char *who = ar_author(t->j->r->site, t->j->r->lang,
 				      m->from_name, m->from_addr);
-		const char *shown;
-		subject_clean(m->subject, t->j->r->li->name, 0, &s);
-		shown = ar_subject_shown(t->j->r, s.data);
+		const char *shown = ar_subject(t->j->r, m->subject, &s);
+
 		buf_printf(t->html, "<a href=\"%s%s\">", t->prefix, m->permalink);
 		html_escape(shown, strlen(shown), t->html);
 		buf_adds(t->html, "</a> <span class=\"who\">");
@@ -698,10 +704,8 @@ static void message_page(struct thread_job *j, struct tmsg *tm)
 		tctx_setf(c, "raw_url", "%s.eml", m->permalink);
 		reply_url(j, m, &s);
 		tctx_set(c, "reply_url", s.data);
-		buf_reset(&s);
-		subject_clean(m->subject, j->r->li->name, 0, &s);
-		tctx_setf(c, "title", "%s – %s", ar_subject_shown(j->r, s.data),
-			  j->r->li->name);
+		tctx_setf(c, "title", "%s – %s",
+			  ar_subject(j->r, m->subject, &s), j->r->li->name);
 	}
 	if (n->parent && n->parent->msg >= 0)
 		msg_summary(j, tctx_map(c, "parent"), n->parent->msg, "../");
@@ -761,10 +765,10 @@ static struct tmsg *arrival_order(const struct thread_job *j)
 	return order;
 }
 
-/* The thread's mbox: its messages in the order they reached the list. */
-static void thread_mbox(struct thread_job *j)
+/* The thread's mbox: its messages in the order they reached the list
+ * (order, from arrival_order). */
+static void thread_mbox(struct thread_job *j, const struct tmsg *order)
 {
-	struct tmsg *order = arrival_order(j);
 	struct buf out = BUF_INIT, rel = BUF_INIT;
 	size_t i;
 
@@ -776,7 +780,6 @@ static void thread_mbox(struct thread_job *j)
 	}
 	buf_printf(&rel, "thread/%s.mbox", j->ix->threads[j->ti].id);
 	ar_write_raw(j->r, rel.data, out.data, out.len);
-	free(order);
 	buf_release(&out);
 	buf_release(&rel);
 }
@@ -798,12 +801,13 @@ static void feed_entry(struct thread_job *j, const struct tmsg *tm,
 	tctx_set(e, "content", tm->text.data);
 }
 
-static void thread_feed(struct thread_job *j, const char *subject)
+/* The thread's feed (order, from arrival_order). */
+static void thread_feed(struct thread_job *j, const char *subject,
+			const struct tmsg *order)
 {
 	struct tctx *c = tctx_new();
 	struct buf rel = BUF_INIT, d = BUF_INIT;
 	const struct arch_thread *t = &j->ix->threads[j->ti];
-	struct tmsg *order;
 	size_t i, n = 0;
 
 	ar_common(j->r, c, "");
@@ -817,13 +821,11 @@ static void thread_feed(struct thread_job *j, const char *subject)
 	/* the latest FEED_ENTRIES, newest first, as in the list's feed: a
 	 * feed reader needs what is new, and a long thread would otherwise
 	 * carry all its text in every fetch */
-	order = arrival_order(j);
 	for (i = j->n; i > 0 && n < FEED_ENTRIES; i--)
 		if (!j->ix->msgs[order[i - 1].msg].removed) {
 			feed_entry(j, &order[i - 1], tctx_push(c, "entries"));
 			n++;
 		}
-	free(order);
 	buf_printf(&rel, "thread/%s.atom", t->id);
 	ar_write(j->r, rel.data, "feed.atom", c);
 	tctx_free(c);
@@ -887,7 +889,7 @@ static void related_row(const char *id, const char *subject, time_t first,
 	rl->n++;
 	tctx_set(e, "subject", subject);
 	tctx_setf(e, "url", "%s.html", id);
-	set_date(e, "date", first);
+	ar_set_date(e, "date", first);
 }
 
 static void links_related(struct thread_job *j, struct related *rl)
@@ -951,6 +953,8 @@ void ar_thread(struct arender *r, const struct arch_index *ix, size_t ti,
 	const struct arch_thread *t = &ix->threads[ti];
 	struct thread_job j;
 	struct buf subject = BUF_INIT;
+	struct tmsg *order;
+	const char *shown;
 	size_t i;
 
 	memset(&j, 0, sizeof(j));
@@ -979,9 +983,13 @@ void ar_thread(struct arender *r, const struct arch_index *ix, size_t ti,
 	for (i = 0; i < j.n; i++)
 		if (!want || want[j.m[i].msg])
 			message_page(&j, &j.m[i]);
-	thread_page(&j, ar_subject_shown(r, subject.data));
-	thread_feed(&j, ar_subject_shown(r, subject.data));
-	thread_mbox(&j);
+	shown = ar_subject_shown(r, subject.data);
+	thread_page(&j, shown);
+	/* the feed and the mbox both go by arrival: sorted once */
+	order = arrival_order(&j);
+	thread_feed(&j, shown, order);
+	thread_mbox(&j, order);
+	free(order);
 	for (i = 0; i < j.n; i++) {
 		buf_release(&j.m[i].raw);
 		buf_release(&j.m[i].body);

@@ -76,6 +76,10 @@ char *ar_author(const struct site *site, const char *lang, const char *name,
 /* A subject as pages show it: the archive's own (SUBJECT_NONE,
  * SUBJECT_REMOVED) in the page's language, any other as it is. */
 const char *ar_subject_shown(const struct arender *r, const char *subject);
+/* A message's Subject: as pages show it (subject_clean, list tag
+ * removed, then ar_subject_shown); tmp holds what it returns. */
+const char *ar_subject(const struct arender *r, const char *subject,
+		       struct buf *tmp);
 /* Sets the count `name` and, when the page's language puts a word after
  * it in the singular, the boolean `name_one` (English and Spanish: 1;
  * French: 0 and 1), so that a template says "1 message", "2 messages". */
@@ -86,6 +90,9 @@ void ar_set_count(const struct arender *r, struct tctx *c, const char *name,
 void ar_author_key(const char *addr, char out[32]);
 void ar_date(time_t t, struct buf *out);      /* 2024-01-31 12:00 UTC */
 void ar_iso_date(time_t t, struct buf *out);  /* 2024-01-31T12:00:00Z */
+/* Sets name to t as ar_date writes it, and "iso" to t in ISO 8601 (for
+ * <time datetime>). */
+void ar_set_date(struct tctx *c, const char *name, time_t t);
 void ar_month(time_t t, char out[8]);         /* 2024-01 */
 
 /* Renders a thread: its page, Atom feed and mbox, and the pages, raw

@@ -91,7 +91,7 @@ static char template_tag(struct scan *sc)
 	}
 	/* an unclosed tag is the template parser's to report */
 	advance(sc, end ? (size_t)(end - sc->s) + strlen(close) : sc->len);
-	if (!strchr("#^/!>", kind) || !kind)
+	if (!kind || !strchr("#^/!>", kind))
 		return 'v';
 	if (kind == '#' || kind == '^') {
 		sc->open = xreallocarray(sc->open, sc->nopen + 1,
@@ -109,9 +109,30 @@ static char template_tag(struct scan *sc)
 	return kind;
 }
 
-/* Appends a character reference's character (ASCII only; others as
- * '?'); *p is past the '&'. */
-static void reference(const char **p, const char *end, struct buf *out)
+/* One step inside a value, comment or raw-text element: past a
+ * template tag (a partial refused: it could end what holds it, `inside`
+ * says what) or one character.  0, or -1 after a refusal. */
+static int step_inside(struct scan *sc, const char *inside)
+{
+	char kind;
+	char what[64];
+
+	if (!at(sc, "{{")) {
+		advance(sc, sc->i + 1);
+		return 0;
+	}
+	kind = template_tag(sc);
+	if (!kind)
+		return -1;
+	if (kind != '>')
+		return 0;
+	snprintf(what, sizeof(what), "a partial inside %s", inside);
+	return refuse(sc, what);
+}
+
+/* The character a character reference stands for (ASCII only; others
+ * as '?'); *p is past the '&', and is moved past the reference. */
+static char reference(const char **p, const char *end)
 {
 	static const struct { const char *name; char c; } named[] = {
 		{ "colon;", ':' }, { "tab;", '\t' }, { "newline;", '\n' },
@@ -135,19 +156,17 @@ static void reference(const char **p, const char *end, struct buf *out)
 		}
 		if (q < end && *q == ';')
 			q++;
-		buf_addc(out, v && v < 0x80 ? (char)v : '?');
 		*p = q;
-		return;
+		return v && v < 0x80 ? (char)v : '?';
 	}
-	for (k = 0; k < sizeof(named) / sizeof(named[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(named); k++) {
 		size_t n = strlen(named[k].name);
 		if ((size_t)(end - q) >= n && !strncasecmp(q, named[k].name, n)) {
-			buf_addc(out, named[k].c);
 			*p = q + n;
-			return;
+			return named[k].c;
 		}
 	}
-	buf_addc(out, '&');
+	return '&';
 }
 
 /* An attribute that holds a URL a browser follows or loads, and what
@@ -165,7 +184,7 @@ static int url_attribute(const char *name, size_t n, char *sep)
 	};
 	size_t k;
 
-	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+	for (k = 0; k < ARRAY_SIZE(names); k++)
 		if (strlen(names[k].name) == n &&
 		    !strncasecmp(name, names[k].name, n)) {
 			*sep = names[k].sep;
@@ -174,6 +193,14 @@ static int url_attribute(const char *name, size_t n, char *sep)
 	return 0;
 }
 
+/* Marks in the value as bad_url reads it, control characters that
+ * add_url_char drops from the value itself: where a separator lets
+ * another URL start, and where a template tag stood (a section that is
+ * not shown takes what stood before it; one that is, or a comment,
+ * joins what stands around it). */
+#define MARK_SEP '\001'
+#define MARK_TAG '\002'
+
 static void add_url_char(struct buf *u, char c)
 {
 	/* browsers drop blanks and controls in a URL's scheme */
@@ -181,53 +208,51 @@ static void add_url_char(struct buf *u, char c)
 		buf_addc(u, (char)tolower((unsigned char)c));
 }
 
+/* Does s start with scheme, template tag marks skipped? */
+static int scheme_at(const char *s, const char *scheme)
+{
+	for (; *scheme; s++) {
+		if (*s == MARK_TAG)
+			continue;
+		if (*s != *scheme++)
+			return 0;
+	}
+	return 1;
+}
+
 /* Does the value [a, b) as a browser reads it (references decoded,
- * blanks and controls removed, any case) start with a script scheme, or
- * have one after a separator, or right after a template tag (a section
- * that is not shown takes what stood before)? */
+ * blanks and controls removed, any case) give a script scheme at its
+ * start, after a separator or after a template tag? */
 static int bad_url(const char *a, const char *b, char sep)
 {
-	static const char *const schemes[] = { "javascript:", "vbscript:" };
-	struct buf u = BUF_INIT, dec = BUF_INIT;
-	size_t *starts = xreallocarray(NULL, 1, sizeof(*starts));
-	size_t nstarts = 1, i, k;
+	struct buf u = BUF_INIT;
 	const char *p = a;
+	size_t i;
 	int bad = 0;
 
-	starts[0] = 0;
 	while (p < b) {
 		if (b - p >= 2 && p[0] == '{' && p[1] == '{') {
 			const char *close = strstr(p, "}}");
 			p = close && close < b ? close + 2 : b;
 			while (p < b && *p == '}')
 				p++;
-			starts = xreallocarray(starts, nstarts + 1,
-					       sizeof(*starts));
-			starts[nstarts++] = u.len;
+			buf_addc(&u, MARK_TAG);
 		} else if (*p == '&') {
 			p++;
-			buf_reset(&dec);
-			reference(&p, b, &dec);
-			for (i = 0; i < dec.len; i++)
-				add_url_char(&u, dec.data[i]);
+			add_url_char(&u, reference(&p, b));
 		} else {
-			if (sep && *p == sep) {
-				starts = xreallocarray(starts, nstarts + 1,
-						       sizeof(*starts));
-				starts[nstarts++] = u.len + 1;
-			}
-			add_url_char(&u, *p++);
+			add_url_char(&u, *p);
+			if (sep && *p == sep)
+				buf_addc(&u, MARK_SEP);
+			p++;
 		}
 	}
-	for (i = 0; u.data && i < nstarts && !bad; i++)
-		for (k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++)
-			if (starts[i] <= u.len &&
-			    !strncmp(u.data + starts[i], schemes[k],
-				     strlen(schemes[k])))
-				bad = 1;
-	free(starts);
+	for (i = 0; i < u.len && !bad; i++)
+		if (i == 0 || u.data[i - 1] == MARK_SEP ||
+		    u.data[i - 1] == MARK_TAG)
+			bad = scheme_at(u.data + i, "javascript:") ||
+			      scheme_at(u.data + i, "vbscript:");
 	buf_release(&u);
-	buf_release(&dec);
 	return bad;
 }
 
@@ -253,16 +278,8 @@ static int attr_value(struct scan *sc, size_t *a, size_t *b)
 		char c = sc->s[sc->i];
 		if (q ? c == q : (isspace((unsigned char)c) || c == '>'))
 			break;
-		if (at(sc, "{{")) {
-			char kind = template_tag(sc);
-			if (!kind)
-				return -1;
-			if (kind == '>')
-				return refuse(sc, "a partial inside an "
-					      "attribute value");
-		} else {
-			advance(sc, sc->i + 1);
-		}
+		if (step_inside(sc, "an attribute value") < 0)
+			return -1;
 	}
 	*b = sc->i;
 	if (at_end(sc))
@@ -273,6 +290,18 @@ static int attr_value(struct scan *sc, size_t *a, size_t *b)
 	return 0;
 }
 
+/* Is the name [name, name + n) one of names (any case)? */
+static int one_of(const char *name, size_t n, const char *const *names,
+		  size_t count)
+{
+	size_t k;
+
+	for (k = 0; k < count; k++)
+		if (strlen(names[k]) == n && !strncasecmp(name, names[k], n))
+			return 1;
+	return 0;
+}
+
 /* Elements whose content a browser reads as text up to their end tag. */
 static int raw_text(const char *name, size_t n)
 {
@@ -280,42 +309,55 @@ static int raw_text(const char *name, size_t n)
 		"style", "title", "textarea", "xmp", "noscript", "noembed",
 		"noframes",
 	};
-	size_t k;
 
-	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-		if (strlen(names[k]) == n && !strncasecmp(name, names[k], n))
-			return 1;
-	return 0;
+	return one_of(name, n, names, ARRAY_SIZE(names));
 }
 
-/* After a raw-text element's start tag: up to its end tag, template tags
- * read in a place of their own, and no partial (it could end the
- * element). */
-static int raw_content(struct scan *sc, const char *name, size_t n)
+/* What ends a comment or a raw-text element's content: at sc, its
+ * length (0: the end tag, read by the caller), or -1 when not there. */
+struct ending {
+	long (*at)(const struct scan *sc, const struct ending *e);
+	const char *name;       /* a raw-text element's */
+	size_t n;
+};
+
+/* The content of a comment or raw-text element, read in a place of its
+ * own up to its end and past it, template tags in it but no partial (it
+ * could end what holds it). */
+static int content_until(struct scan *sc, const struct ending *e,
+			 const char *inside, const char *unclosed)
 {
 	unsigned long was = enter(sc);
+	long n;
 
 	while (!at_end(sc)) {
-		if (sc->s[sc->i] == '<' && sc->i + 1 < sc->len &&
-		    sc->s[sc->i + 1] == '/' && sc->len - sc->i - 2 >= n &&
-		    !strncasecmp(sc->s + sc->i + 2, name, n) &&
-		    (sc->i + 2 + n >= sc->len ||
-		     !name_char(sc->s[sc->i + 2 + n]))) {
+		if ((n = e->at(sc, e)) >= 0) {
+			advance(sc, sc->i + (size_t)n);
 			sc->place = was;
 			return 0;
 		}
-		if (at(sc, "{{")) {
-			char kind = template_tag(sc);
-			if (!kind)
-				return -1;
-			if (kind == '>')
-				return refuse(sc, "a partial inside a raw-text "
-					      "element (style, title...)");
-		} else {
-			advance(sc, sc->i + 1);
-		}
+		if (step_inside(sc, inside) < 0)
+			return -1;
 	}
-	return refuse(sc, "an element not closed in its file");
+	return refuse(sc, unclosed);
+}
+
+/* "</name" followed by what ends a name. */
+static long end_tag_at(const struct scan *sc, const struct ending *e)
+{
+	size_t k = sc->i + 2 + e->n;
+
+	return sc->len - sc->i >= 2 + e->n && sc->s[sc->i] == '<' &&
+	       sc->s[sc->i + 1] == '/' &&
+	       !strncasecmp(sc->s + sc->i + 2, e->name, e->n) &&
+	       (k >= sc->len || !name_char(sc->s[k])) ? 0 : -1;
+}
+
+/* "-->", or "--!>" as browsers also read it. */
+static long comment_end_at(const struct scan *sc, const struct ending *e)
+{
+	(void)e;
+	return at(sc, "-->") ? 3 : at(sc, "--!>") ? 4 : -1;
 }
 
 /* At the '<' of a start tag: its name, attributes and values. */
@@ -340,13 +382,11 @@ static int start_tag(struct scan *sc)
 		;
 	local = sc->s + name_at + n;
 	n = name_len - n;
-	for (k = 0; k < sizeof(refused) / sizeof(refused[0]); k++)
-		if (n == strlen(refused[k]) &&
-		    !strncasecmp(local, refused[k], n)) {
-			char what[48];
-			snprintf(what, sizeof(what), "a <%s> element", refused[k]);
-			return refuse(sc, what);
-		}
+	if (one_of(local, n, refused, ARRAY_SIZE(refused))) {
+		char what[48];
+		snprintf(what, sizeof(what), "a <%.*s> element", (int)n, local);
+		return refuse(sc, what);
+	}
 	was = enter(sc);
 	for (;;) {
 		size_t va, vb;
@@ -363,8 +403,15 @@ static int start_tag(struct scan *sc)
 		if (sc->s[sc->i] == '>') {
 			advance(sc, sc->i + 1);
 			sc->place = was;
-			return raw_text(sc->s + name_at, name_len) ?
-			       raw_content(sc, sc->s + name_at, name_len) : 0;
+			if (raw_text(sc->s + name_at, name_len)) {
+				struct ending e = { end_tag_at, sc->s + name_at,
+						    name_len };
+				return content_until(sc, &e, "a raw-text "
+						     "element (style, title...)",
+						     "an element not closed in "
+						     "its file");
+			}
+			return 0;
 		}
 		if (at(sc, "{{")) {
 			switch (template_tag(sc)) {
@@ -419,31 +466,15 @@ static int start_tag(struct scan *sc)
  * "<!--->"), read in a place of its own. */
 static int comment(struct scan *sc)
 {
-	unsigned long was;
+	static const struct ending e = { comment_end_at, NULL, 0 };
 
 	advance(sc, sc->i + 4);
 	if (at(sc, ">") || at(sc, "->")) {
 		advance(sc, sc->i + (at(sc, ">") ? 1 : 2));
 		return 0;
 	}
-	was = enter(sc);
-	while (!at_end(sc)) {
-		if (at(sc, "-->") || at(sc, "--!>")) {
-			advance(sc, sc->i + (at(sc, "-->") ? 3 : 4));
-			sc->place = was;
-			return 0;
-		}
-		if (at(sc, "{{")) {
-			char kind = template_tag(sc);
-			if (!kind)
-				return -1;
-			if (kind == '>')
-				return refuse(sc, "a partial inside a comment");
-		} else {
-			advance(sc, sc->i + 1);
-		}
-	}
-	return refuse(sc, "a comment not closed in its file");
+	return content_until(sc, &e, "a comment",
+			     "a comment not closed in its file");
 }
 
 static int markup_check(struct scan *sc)

@@ -8,7 +8,6 @@
 #include "admin/listset.h"
 #include "admin/lists.h"
 #include "archive/build.h"
-#include "archive/i18n.h"
 #include "cmd/cmd.h"
 #include "cmd/opts.h"
 #include "core/db.h"
@@ -227,7 +226,7 @@ static int list_set(struct site *site, const struct list_info *li,
 {
 	struct buf err = BUF_INIT, detail = BUF_INIT;
 	int relabel = !strcmp(key, "language") && strcmp(li->language, value) &&
-		      !strcmp(i18n_lang(value), value);
+		      is_choice(CONFER_LANGUAGES, value);
 	int rc;
 
 	/* the mark goes first: once the language is saved, a rebuild that

@@ -254,12 +254,9 @@ static int check_values(struct site *s, config_t *cf)
 			line_of(cf, "delivery.transport"));
 		return -1;
 	}
-	/* the languages confer has texts in (mail and archive) */
-	if (strcmp(s->default_language, "en") &&
-	    strcmp(s->default_language, "fr") &&
-	    strcmp(s->default_language, "es")) {
-		fprintf(stderr, "%s:%d: list_defaults.language must be \"en\", "
-			"\"fr\" or \"es\"\n", s->config_path,
+	if (!is_choice(CONFER_LANGUAGES, s->default_language)) {
+		fprintf(stderr, "%s:%d: list_defaults.language must be one of "
+			CONFER_LANGUAGES "\n", s->config_path,
 			line_of(cf, "list_defaults.language"));
 		return -1;
 	}

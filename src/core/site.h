@@ -6,6 +6,10 @@
 
 #include <sqlite3.h>
 
+/* The languages confer has texts in (its mail and the archive's pages),
+ * as the configuration and `list set` accept them. */
+#define CONFER_LANGUAGES "en|fr|es"
+
 struct site {
 	char *config_path;   /* absolute */
 	char *dir;           /* the configuration file's folder */
@@ -33,7 +37,7 @@ struct site {
 	int default_subject_tag;
 	long default_max_size;
 	char *default_footer;
-	char *default_language;
+	char *default_language;     /* one of CONFER_LANGUAGES */
 	/* moderation and requests by mail (issue 3) */
 	long hold_days;       /* a held post expires after this many days */
 	int hold_notice;      /* tell the sender a post awaits a moderator */

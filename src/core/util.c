@@ -160,3 +160,17 @@ void put_escaped(const char *s, FILE *f)
 			putc(*p, f);
 	}
 }
+
+int is_choice(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+	const char *p = choices;
+
+	while (n && *p) {
+		size_t w = strcspn(p, "|");
+		if (w == n && !strncmp(p, v, n))
+			return 1;
+		p += w + (p[w] == '|');
+	}
+	return 0;
+}

@@ -35,6 +35,9 @@ const char *skip_ws(const char *s);
 int starts_with_ci(const char *s, const char *prefix);
 int ends_with_ci(const char *s, const char *suffix);
 
+/* Is v one of the '|'-separated choices ("hold|reject|discard")? */
+int is_choice(const char *choices, const char *v);
+
 /* Does s hold a control character (CR, LF, NUL-free C0 or DEL)?  Names
  * and descriptions that end up in mail and pages must not. */
 int has_control_chars(const char *s);

@@ -71,6 +71,7 @@ static void refused(void **state)
 		{ "<a href=\"&#32;javascript:f()\">x</a>", 1 },
 		/* what a section that is not shown would take away */
 		{ "<a href=\"{{^lang}}x{{/lang}}javascript:f()\">x</a>", 1 },
+		{ "<a href=\"x{{^a}}{{/a}}java{{! c }}script:f()\">x</a>", 1 },
 		/* sections that leave or enter a value, a tag, a comment */
 		{ "<p title='{{^lang}}'{{/lang}} x=' onclick=f() '>", 1 },
 		{ "<b title=\"{{^lang}}\"></b>{{/lang}}\" onclick=\"f()\">", 1 },
